@@ -1,0 +1,130 @@
+//! Diagnostics: every problem found in the spec, with the file, line and column it points at.
+
+use std::fmt;
+
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+
+/// A position in a spec file, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    /// The file as shown to people, e.g. `spec/types/coupon.yaml`.
+    pub file: String,
+    /// Line, from 1.
+    pub line: usize,
+    /// Column, from 1.
+    pub col: usize,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// One problem in the spec. Generation stops when there is at least one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// Where it is.
+    pub pos: Pos,
+    /// What is wrong, and when possible how to fix it.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic at a position.
+    pub fn new(pos: Pos, message: impl Into<String>) -> Self {
+        Diagnostic {
+            pos,
+            message: message.into(),
+        }
+    }
+
+    /// Renders the diagnostic with a code frame of the source it points into.
+    pub fn render_with_source(&self, source: &str) -> String {
+        let Some(start) = offset_of(source, self.pos.line, self.pos.col) else {
+            return self.to_string();
+        };
+        let end = source[start..]
+            .find(['\n', ':'])
+            .map_or(source.len(), |n| start + n.max(1));
+        let title = self.message.clone();
+        let report = [Level::ERROR.primary_title(&title).element(
+            Snippet::source(source)
+                .path(&self.pos.file)
+                .fold(true)
+                .annotation(AnnotationKind::Primary.span(start..end)),
+        )];
+        Renderer::plain().render(&report).to_string()
+    }
+}
+
+fn offset_of(source: &str, line: usize, col: usize) -> Option<usize> {
+    let mut offset = 0;
+    for (index, text) in source.split_inclusive('\n').enumerate() {
+        if index + 1 == line {
+            let within = text
+                .char_indices()
+                .nth(col.saturating_sub(1))
+                .map_or(text.trim_end_matches('\n').len(), |(i, _)| i);
+            return Some(offset + within);
+        }
+        offset += text.len();
+    }
+    None
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.pos, self.message)
+    }
+}
+
+/// Suggests the closest candidate within a small edit distance, for "did you mean" hints.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_keys_only() {
+        assert_eq!(
+            did_you_mean("requird", ["required", "doc"]),
+            Some("required")
+        );
+        assert_eq!(
+            did_you_mean("max_lenght", ["max_length", "min_length"]),
+            Some("max_length")
+        );
+        assert_eq!(did_you_mean("zzz", ["required", "doc"]), None);
+    }
+}

@@ -1,0 +1,113 @@
+//! Doc comments: spec text kept verbatim, plus the facts a reader needs (HTTP line, units,
+//! constraints, links), as `#[doc]` attributes that render as `///` lines.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::{FieldDef, OperationDef, Ty};
+
+/// Doc attributes for paragraphs of text; empty paragraphs are skipped, blank lines separate.
+pub fn doc(paragraphs: &[String]) -> TokenStream {
+    let mut lines: Vec<String> = Vec::new();
+    for paragraph in paragraphs
+        .iter()
+        .map(|p| p.trim_end())
+        .filter(|p| !p.trim().is_empty())
+    {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(paragraph.lines().map(|l| l.trim_end().to_string()));
+    }
+    let attrs = lines.iter().map(|line| {
+        let text = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        quote!(#[doc = #text])
+    });
+    quote!(#(#attrs)*)
+}
+
+/// The facts about a field, after its own text.
+pub fn field(field: &FieldDef) -> TokenStream {
+    let mut facts: Vec<String> = Vec::new();
+    let c = &field.constraints;
+    let mut line = Vec::new();
+    line.push(if field.required {
+        "Required.".to_string()
+    } else {
+        "Optional.".to_string()
+    });
+    match field.ty {
+        Ty::Money => line.push("Unit: 分 (fen).".into()),
+        Ty::Time => line.push("RFC 3339 time.".into()),
+        Ty::List(ref inner) if **inner == Ty::Money => line.push("Unit: 分 (fen).".into()),
+        _ => {}
+    }
+    match (c.min_length, c.max_length) {
+        (Some(min), Some(max)) => line.push(format!("Length: {min}..={max} characters.")),
+        (None, Some(max)) => line.push(format!("Max length: {max} characters.")),
+        (Some(min), None) => line.push(format!("Min length: {min} characters.")),
+        (None, None) => {}
+    }
+    match (c.minimum, c.maximum) {
+        (Some(min), Some(max)) => line.push(format!("Range: {min}..={max}.")),
+        (Some(min), None) => line.push(format!("Minimum: {min}.")),
+        (None, Some(max)) => line.push(format!("Maximum: {max}.")),
+        (None, None) => {}
+    }
+    match (c.min_items, c.max_items) {
+        (Some(min), Some(max)) => line.push(format!("Items: {min}..={max}.")),
+        (Some(min), None) => line.push(format!("At least {min} items.")),
+        (None, Some(max)) => line.push(format!("At most {max} items.")),
+        (None, None) => {}
+    }
+    if let Some(charset) = &c.charset {
+        line.push(format!("Characters: `{}`.", charset.text));
+    }
+    if let Some(default) = &field.default {
+        line.push(format!("Default: `{default}`."));
+    }
+    if let Some(example) = &field.example {
+        line.push(format!("Example: `{example}`."));
+    }
+    facts.push(line.join(" "));
+    let mut paragraphs = Vec::new();
+    paragraphs.extend(field.doc.clone());
+    paragraphs.extend(facts);
+    doc(&paragraphs)
+}
+
+/// The full doc of an operation: summary, description, HTTP line, behaviour, links.
+pub fn operation(op: &OperationDef) -> Vec<String> {
+    let mut paragraphs = Vec::new();
+    paragraphs.extend(op.summary.clone());
+    paragraphs.extend(op.description.clone());
+    paragraphs.push(format!("HTTP: `{} {}`", op.method.as_str(), op.path));
+    let mut facts = Vec::new();
+    if let Some(rate) = &op.rate_limit {
+        facts.push(format!("Rate limit: {rate}."));
+    }
+    match (&op.idempotency_key, op.idempotent()) {
+        (Some(key), _) => facts.push(format!(
+            "Idempotent on `{key}`: a retry re-sends the same body, so it cannot act twice."
+        )),
+        (None, true) => facts.push("Safe to retry.".into()),
+        (None, false) => facts.push("Not retried: the spec declares no idempotency key.".into()),
+    }
+    if !op.signed_response {
+        facts.push("The response is not signed by WeChat Pay and is not verified.".into());
+    }
+    paragraphs.push(facts.join(" "));
+    if !op.errors.is_empty() {
+        let codes: Vec<String> = op.errors.iter().map(|c| format!("`{c}`")).collect();
+        paragraphs.push(format!("Documented errors: {}.", codes.join(", ")));
+    }
+    if !op.docs.is_empty() {
+        let links: Vec<String> = op.docs.iter().map(|d| format!("- <{d}>")).collect();
+        paragraphs.push(format!("Official documentation:\n{}", links.join("\n")));
+    }
+    paragraphs
+}

@@ -1,0 +1,147 @@
+//! Stage 4, emit: the IR as Rust tokens, one token stream per spec file plus the root (error
+//! codes, re-exports) and the client chain. No string templating: everything goes through `quote!`.
+
+mod client_tree;
+mod docs;
+mod operations;
+mod types;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::{Api, ErrorCodeDef, Module, VariantDef};
+use crate::naming::ident;
+
+/// The tokens of one module, with the spec file they come from.
+#[derive(Debug)]
+pub struct EmittedModule {
+    /// The module name.
+    pub name: String,
+    /// The spec file it comes from (`spec/...`).
+    pub spec_file: String,
+    /// The tokens.
+    pub tokens: TokenStream,
+}
+
+/// All tokens of the generated API.
+#[derive(Debug)]
+pub struct Emitted {
+    /// One per spec file that declares types or operations.
+    pub modules: Vec<EmittedModule>,
+    /// The client chain (`paths`).
+    pub paths: TokenStream,
+    /// The root: module declarations, re-exports and `ErrorCode`. `include_dir` is the path
+    /// expression the root uses to include module files.
+    pub root: TokenStream,
+}
+
+fn module(module: &Module) -> TokenStream {
+    let imports = (!module.imports.is_empty()).then(|| {
+        let names = module.imports.iter().map(|n| ident(n));
+        quote!(use super::{#(#names),*};)
+    });
+    let types = module
+        .types
+        .iter()
+        .map(|t| types::type_def(t, &module.spec_file, t.in_request));
+    let operations = module
+        .operations
+        .iter()
+        .map(|op| operations::operation(op, &module.spec_file));
+    quote! {
+        #imports
+        #(#types)*
+        #(#operations)*
+    }
+}
+
+fn error_codes(codes: &[ErrorCodeDef]) -> TokenStream {
+    let variants: Vec<VariantDef> = codes
+        .iter()
+        .map(|c| VariantDef {
+            name: c.variant.clone(),
+            wire: c.code.clone(),
+            doc: Some(match (c.status, &c.doc) {
+                (Some(status), Some(doc)) => format!("HTTP {status}. {doc}"),
+                (Some(status), None) => format!("HTTP {status}."),
+                (None, doc) => doc.clone().unwrap_or_default(),
+            }),
+        })
+        .collect();
+    let statuses = codes.iter().filter_map(|c| {
+        let variant = ident(&c.variant);
+        c.status.map(|s| {
+            let s = proc_macro2::Literal::u16_unsuffixed(s);
+            quote!(Self::#variant => Some(#s),)
+        })
+    });
+    let doc = docs::doc(&[
+        "An APIv3 error code. The documented codes are variants; any other code is kept in `Unknown`.".to_string(),
+        "Decide on the HTTP status (see `Error::is_retryable`), not on the code: WeChat Pay spells some codes differently across documents.".to_string(),
+    ]);
+    let status_fn = quote! {
+        /// The HTTP status this code is documented with, if the spec says.
+        pub fn documented_status(&self) -> Option<u16> {
+            match self {
+                #(#statuses)*
+                _ => None,
+            }
+        }
+    };
+    types::open_enum(&ident("ErrorCode"), doc, &variants, status_fn)
+}
+
+/// Emits the whole API.
+pub fn emit(api: &Api, include: impl Fn(&str) -> TokenStream) -> Emitted {
+    let modules: Vec<EmittedModule> = api
+        .modules
+        .iter()
+        .filter(|m| !m.types.is_empty() || !m.operations.is_empty())
+        .map(|m| EmittedModule {
+            name: m.name.clone(),
+            spec_file: m.spec_file.clone(),
+            tokens: module(m),
+        })
+        .collect();
+    let declarations = api
+        .modules
+        .iter()
+        .filter(|m| !m.types.is_empty() || !m.operations.is_empty())
+        .map(|m| {
+            let name = ident(&m.name);
+            let doc = format!(" Generated from `{}`.", m.spec_file);
+            let include = include(&m.name);
+            let mut exported: Vec<String> = m.types.iter().map(|t| t.name.clone()).collect();
+            for op in &m.operations {
+                exported.push(op.struct_name.clone());
+                if let Some(q) = &op.query {
+                    exported.push(q.name.clone());
+                }
+            }
+            let exported = exported.iter().map(|n| ident(n));
+            quote! {
+                #[doc = #doc]
+                mod #name {
+                    #include
+                }
+                pub use self::#name::{#(#exported),*};
+            }
+        });
+    let paths_include = include("paths");
+    let error_code = error_codes(&api.error_codes);
+    let root = quote! {
+        #(#declarations)*
+
+        /// The client chain: one type per URL prefix, reached from [`Client::v3`](crate::Client::v3).
+        pub mod paths {
+            #paths_include
+        }
+
+        #error_code
+    };
+    Emitted {
+        modules,
+        paths: client_tree::client_tree(&api.tree),
+        root,
+    }
+}

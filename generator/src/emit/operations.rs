@@ -1,0 +1,316 @@
+//! Operations: the request struct, its query struct, the pure `build()` that validates and
+//! serializes, the `Operation` impl the runtime sends, and `Paginated` for paged operations.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{docs, types};
+use crate::ir::{FieldDef, IntKind, OperationDef, PageStyle, PathSeg, QueryDef, Ty};
+use crate::naming::ident;
+
+/// How a scalar value (a reference named `value`) is written into a path or query string.
+fn to_text(ty: &Ty, value: &TokenStream) -> TokenStream {
+    match ty {
+        Ty::String => quote!(#value),
+        Ty::Enum(_) | Ty::Time => quote!(#value.as_str()),
+        Ty::Bool => quote!(if *#value { "true" } else { "false" }),
+        Ty::Money => quote!(&#value.get().to_string()),
+        _ => quote!(&#value.to_string()),
+    }
+}
+
+fn query_struct(query: &QueryDef, op: &OperationDef, spec_file: &str) -> TokenStream {
+    let name = ident(&query.name);
+    let doc = docs::doc(&[
+        format!("Query parameters of [`{}`].", op.struct_name),
+        format!("Spec: `{spec_file}`."),
+    ]);
+    let fields = types::struct_fields(&query.fields);
+    let ctor = types::constructor_and_setters(&query.fields);
+    let validate = types::validate_fn(&query.fields);
+    let pushes = query.fields.iter().map(|f| {
+        let field = ident(&f.name);
+        let wire = &f.wire;
+        let text = to_text(&f.ty, &quote!(value));
+        if f.required {
+            quote! {
+                let value = &self.#field;
+                query.push(#wire, #text);
+            }
+        } else {
+            quote! {
+                if let Some(value) = &self.#field {
+                    query.push(#wire, #text);
+                }
+            }
+        }
+    });
+    let default = query
+        .fields
+        .iter()
+        .all(|f| !f.required)
+        .then(|| quote!(Default,));
+    quote! {
+        #doc
+        #[derive(Debug, Clone, #default PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #fields
+        }
+
+        impl #name {
+            #ctor
+            #validate
+
+            /// The query string, `?` included, in declaration order with every value
+            /// percent-encoded; empty when no parameter is set.
+            pub fn to_query_string(&self) -> String {
+                let mut query = crate::wire::QueryWriter::new();
+                #(#pushes)*
+                query.finish()
+            }
+        }
+    }
+}
+
+fn to_u64(field: &FieldDef, value: TokenStream) -> TokenStream {
+    match field.ty {
+        Ty::Int(IntKind::U32 | IntKind::U64) => quote!(u64::from(#value)),
+        _ => quote!(u64::try_from(#value).unwrap_or(0)),
+    }
+}
+
+/// The function converting a field's integer to `u64`, for `map`/`map_or`.
+fn to_u64_fn(field: &FieldDef) -> TokenStream {
+    match field.ty {
+        Ty::Int(IntKind::U32 | IntKind::U64) => quote!(u64::from),
+        _ => quote!(|value| u64::try_from(value).unwrap_or(0)),
+    }
+}
+
+fn paginated(op: &OperationDef) -> TokenStream {
+    let (Some(pagination), Some(response)) = (&op.pagination, &op.response) else {
+        return quote!();
+    };
+    let name = ident(&op.struct_name);
+    let response = ident(response);
+    let item = types::rust_type(&pagination.item_type);
+    let style = match pagination.style {
+        PageStyle::PageIndex => quote!(PageIndex),
+        PageStyle::ItemOffset => quote!(ItemOffset),
+    };
+    let offset = ident(&pagination.offset.name);
+    let offset_value = to_u64_fn(&pagination.offset);
+    let offset_ty = types::rust_type(&pagination.offset.ty);
+    let limit = ident(&pagination.limit.name);
+    let limit_value = if pagination.limit.required {
+        let v = to_u64(&pagination.limit, quote!(self.query.#limit));
+        quote!(Some(#v))
+    } else {
+        let v = to_u64_fn(&pagination.limit);
+        quote!(self.query.#limit.map(#v))
+    };
+    let items = ident(&pagination.items.name);
+    let total = match &pagination.total {
+        Some(total) if total.required => {
+            let field = ident(&total.name);
+            let v = to_u64(total, quote!(response.#field));
+            quote!(Some(#v))
+        }
+        Some(total) => {
+            let field = ident(&total.name);
+            let v = to_u64_fn(total);
+            quote!(response.#field.map(#v))
+        }
+        None => quote!(None),
+    };
+    let page_limit = match &pagination.response_limit {
+        Some(limit) if limit.required => {
+            let field = ident(&limit.name);
+            let v = to_u64(limit, quote!(response.#field));
+            quote!(Some(#v))
+        }
+        Some(limit) => {
+            let field = ident(&limit.name);
+            let v = to_u64_fn(limit);
+            quote!(response.#field.map(#v))
+        }
+        None => quote!(None),
+    };
+    quote! {
+        impl crate::pagination::Paginated for #name {
+            type Item = #item;
+
+            const STYLE: crate::pagination::PageStyle = crate::pagination::PageStyle::#style;
+
+            fn offset(&self) -> u64 {
+                self.query.#offset.map_or(0, #offset_value)
+            }
+
+            fn limit(&self) -> Option<u64> {
+                #limit_value
+            }
+
+            fn with_offset(&self, offset: u64) -> Self {
+                let mut next = self.clone();
+                next.query.#offset = Some(#offset_ty::try_from(offset).unwrap_or(#offset_ty::MAX));
+                next
+            }
+
+            fn into_page(response: #response) -> crate::pagination::Page<Self::Item> {
+                crate::pagination::Page {
+                    total: #total,
+                    limit: #page_limit,
+                    items: response.#items,
+                }
+            }
+        }
+    }
+}
+
+/// Everything generated for one operation.
+pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
+    let name = ident(&op.struct_name);
+    let mut paragraphs = docs::operation(op);
+    paragraphs.push(format!("Spec: `{spec_file}`, operation `{}`.", op.id));
+    let doc = docs::doc(&paragraphs);
+
+    let mut fields = Vec::new();
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    for p in &op.path_params {
+        let field = ident(&p.name);
+        let doc = docs::field(p);
+        let ty = types::field_type(p);
+        fields.push(quote!(#doc pub #field: #ty,));
+        if p.ty == Ty::String {
+            params.push(quote!(#field: impl Into<String>));
+            inits.push(quote!(#field: #field.into()));
+        } else {
+            params.push(quote!(#field: #ty));
+            inits.push(quote!(#field));
+        }
+    }
+    if let Some(query) = &op.query {
+        let ty = ident(&query.name);
+        fields.push(quote!(#[doc = " The query parameters."] pub query: #ty,));
+        params.push(quote!(query: #ty));
+        inits.push(quote!(query));
+    }
+    if let Some(body) = &op.body {
+        let ty = ident(body);
+        fields.push(quote!(#[doc = " The JSON body."] pub body: #ty,));
+        params.push(quote!(body: #ty));
+        inits.push(quote!(body));
+    }
+
+    let path_checks: Vec<TokenStream> = op
+        .path_params
+        .iter()
+        .map(|p| types::field_checks(p, &quote!(self), &quote!(path)))
+        .filter(|c| !c.is_empty())
+        .collect();
+    let path_root =
+        (!path_checks.is_empty()).then(|| quote!(let path = crate::wire::FieldPath::root("path");));
+    let mut template = String::new();
+    let mut encoded = Vec::new();
+    for seg in &op.segments {
+        template.push('/');
+        match seg {
+            PathSeg::Literal(text) => template.push_str(text),
+            PathSeg::Param(param) => {
+                let field = op.path_params.iter().find(|p| &p.wire == param);
+                let name = field
+                    .map_or(param.as_str(), |f| f.name.as_str())
+                    .trim_start_matches("r#")
+                    .to_string();
+                template.push_str(&format!("{{{name}}}"));
+                let local = ident(&name);
+                let field_ident = ident(field.map_or(param.as_str(), |f| f.name.as_str()));
+                let text = match field.map(|f| &f.ty) {
+                    Some(Ty::String) | None => quote!(&self.#field_ident),
+                    Some(_) => quote!(&self.#field_ident.to_string()),
+                };
+                encoded.push(quote!(let #local = crate::wire::encode_path_segment(#text);));
+            }
+        }
+    }
+    let target = if encoded.is_empty() {
+        quote!(let target = String::from(#template);)
+    } else {
+        quote!(#(#encoded)* let target = format!(#template);)
+    };
+    let (query_check, query_append) = match &op.query {
+        Some(_) => (
+            quote!(self.query.validate(&crate::wire::FieldPath::root("query"))?;),
+            quote!(let target = target + &self.query.to_query_string();),
+        ),
+        None => (quote!(), quote!()),
+    };
+    let (body_check, body_bytes) = match &op.body {
+        Some(_) => (
+            quote!(self.body.validate(&crate::wire::FieldPath::root("body"))?;),
+            quote!(Some(crate::wire::to_json(&self.body)?)),
+        ),
+        None => (quote!(), quote!(None)),
+    };
+    let response = match &op.response {
+        Some(r) => {
+            let r = ident(r);
+            quote!(#r)
+        }
+        None => quote!(()),
+    };
+    let method = ident(op.method.variant());
+    let id = &op.id;
+    let path = &op.path;
+    let idempotent = op.idempotent();
+    let signed = op.signed_response;
+    let query = op.query.as_ref().map(|q| query_struct(q, op, spec_file));
+    let paginated = paginated(op);
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl #name {
+            /// Creates the request; reach it more naturally through the client chain.
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#inits),* }
+            }
+        }
+
+        impl crate::Operation for #name {
+            type Response = #response;
+
+            const META: crate::OperationMeta = crate::OperationMeta {
+                id: #id,
+                method: crate::Method::#method,
+                path_template: #path,
+                idempotent: #idempotent,
+                signed_response: #signed,
+            };
+
+            fn build(&self) -> Result<crate::HttpRequest, crate::Error> {
+                #path_root
+                #(#path_checks)*
+                #query_check
+                #body_check
+                #target
+                #query_append
+                Ok(crate::HttpRequest {
+                    method: crate::Method::#method,
+                    path_and_query: target,
+                    body: #body_bytes,
+                })
+            }
+        }
+
+        #paginated
+
+        #query
+    }
+}

@@ -1,0 +1,385 @@
+//! Objects and open enums: the structs with their constructors, setters and checks, and the enums
+//! with their `Unknown(String)` variant.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::docs;
+use crate::ir::{FieldDef, Ty, TypeDef, TypeKind, VariantDef};
+use crate::naming::ident;
+
+/// The Rust type of a value of `ty`.
+pub fn rust_type(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::String => quote!(String),
+        Ty::Bool => quote!(bool),
+        Ty::Int(kind) => {
+            let kind = ident(kind.rust());
+            quote!(#kind)
+        }
+        Ty::Money => quote!(crate::Fen),
+        Ty::Time => quote!(crate::Timestamp),
+        Ty::List(inner) => {
+            let inner = rust_type(inner);
+            quote!(Vec<#inner>)
+        }
+        Ty::Object(name) | Ty::Enum(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+    }
+}
+
+/// Optional lists are plain (possibly empty) lists; other optional values are `Option`.
+fn is_plain_list(field: &FieldDef) -> bool {
+    !field.required && matches!(field.ty, Ty::List(_))
+}
+
+/// The type of a struct field.
+pub fn field_type(field: &FieldDef) -> TokenStream {
+    let ty = rust_type(&field.ty);
+    if field.required || is_plain_list(field) {
+        ty
+    } else {
+        quote!(Option<#ty>)
+    }
+}
+
+/// A constructor/setter parameter type and the expression turning it into the field value.
+fn param(field: &FieldDef, value: &TokenStream) -> (TokenStream, TokenStream) {
+    match &field.ty {
+        Ty::String => (quote!(impl Into<String>), quote!(#value.into())),
+        Ty::Money => (quote!(impl Into<crate::Fen>), quote!(#value.into())),
+        Ty::Time => (quote!(impl Into<crate::Timestamp>), quote!(#value.into())),
+        other => (rust_type(other), quote!(#value)),
+    }
+}
+
+/// Declares struct fields with their serde attributes.
+pub fn struct_fields(fields: &[FieldDef]) -> TokenStream {
+    let fields = fields.iter().map(|f| {
+        let doc = docs::field(f);
+        let name = ident(&f.name);
+        let ty = field_type(f);
+        let rename = (f.name.trim_start_matches("r#") != f.wire).then(|| {
+            let wire = &f.wire;
+            quote!(#[serde(rename = #wire)])
+        });
+        let serde = if is_plain_list(f) {
+            quote!(#[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::wire::null_as_default")])
+        } else if !f.required {
+            quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
+        } else {
+            quote!()
+        };
+        quote! {
+            #doc
+            #rename
+            #serde
+            pub #name: #ty,
+        }
+    });
+    quote!(#(#fields)*)
+}
+
+/// `new(required...)` and one setter per optional field.
+pub fn constructor_and_setters(fields: &[FieldDef]) -> TokenStream {
+    let required: Vec<&FieldDef> = fields.iter().filter(|f| f.required).collect();
+    let params = required.iter().map(|f| {
+        let name = ident(&f.name);
+        let (ty, _) = param(f, &quote!(#name));
+        quote!(#name: #ty)
+    });
+    let inits = fields.iter().map(|f| {
+        let name = ident(&f.name);
+        if f.required {
+            let (_, value) = param(f, &quote!(#name));
+            if name == value.to_string() {
+                quote!(#name)
+            } else {
+                quote!(#name: #value)
+            }
+        } else if is_plain_list(f) {
+            quote!(#name: Vec::new())
+        } else {
+            quote!(#name: None)
+        }
+    });
+    let allow = (required.len() > 7).then(|| {
+        quote!(#[allow(clippy::too_many_arguments, reason = "every required field of the spec is a constructor argument, so a missing one does not compile")])
+    });
+    let setters = fields.iter().filter(|f| !f.required).map(|f| {
+        let name = ident(&f.name);
+        let doc = format!(" Sets `{}`.", f.wire);
+        if is_plain_list(f) {
+            let ty = rust_type(&f.ty);
+            quote! {
+                #[doc = #doc]
+                pub fn #name(mut self, #name: #ty) -> Self {
+                    self.#name = #name;
+                    self
+                }
+            }
+        } else {
+            let (ty, value) = param(f, &quote!(#name));
+            quote! {
+                #[doc = #doc]
+                pub fn #name(mut self, #name: #ty) -> Self {
+                    self.#name = Some(#value);
+                    self
+                }
+            }
+        }
+    });
+    let new_doc = if required.is_empty() {
+        " Creates an empty value; set optional fields with the setters.".to_string()
+    } else {
+        " Creates a value from its required fields; optional ones start unset.".to_string()
+    };
+    quote! {
+        #[doc = #new_doc]
+        #allow
+        pub fn new(#(#params),*) -> Self {
+            Self { #(#inits),* }
+        }
+
+        #(#setters)*
+    }
+}
+
+fn lit_u64(v: Option<u64>) -> TokenStream {
+    match v {
+        Some(v) => {
+            let v = Literal::u64_unsuffixed(v);
+            quote!(Some(#v))
+        }
+        None => quote!(None),
+    }
+}
+
+fn lit_i128(v: Option<i128>) -> TokenStream {
+    match v {
+        Some(v) => {
+            let v = Literal::i128_unsuffixed(v);
+            quote!(Some(#v))
+        }
+        None => quote!(None),
+    }
+}
+
+/// The checks of one value, whose expression is `value` (a reference), at field path `at`.
+fn value_checks(field: &FieldDef, ty: &Ty, value: &TokenStream, at: &TokenStream) -> TokenStream {
+    let c = &field.constraints;
+    match ty {
+        Ty::String => {
+            let length = (c.min_length.is_some() || c.max_length.is_some()).then(|| {
+                let (min, max) = (lit_u64(c.min_length), lit_u64(c.max_length));
+                quote!(crate::wire::check_length(&#at, #value, #min, #max)?;)
+            });
+            let charset = c.charset.as_ref().map(|charset| {
+                let ranges = charset.ranges.iter().map(|(lo, hi)| quote!((#lo, #hi)));
+                let text = &charset.text;
+                quote!(crate::wire::check_charset(&#at, #value, &[#(#ranges),*], #text)?;)
+            });
+            quote! {
+                crate::wire::check_text(&#at, #value)?;
+                #length
+                #charset
+            }
+        }
+        Ty::Int(_) | Ty::Money if c.minimum.is_some() || c.maximum.is_some() => {
+            let (min, max) = (lit_i128(c.minimum), lit_i128(c.maximum));
+            let number = if *ty == Ty::Money {
+                quote!(#value.get())
+            } else {
+                quote!(*#value)
+            };
+            quote!(crate::wire::check_range(&#at, i128::from(#number), #min, #max)?;)
+        }
+        Ty::Time => quote!(crate::wire::check_time(&#at, #value)?;),
+        Ty::Object(_) => quote!(#value.validate(&#at)?;),
+        Ty::List(inner) => {
+            let count = (c.min_items.is_some() || c.max_items.is_some()).then(|| {
+                let (min, max) = (lit_u64(c.min_items), lit_u64(c.max_items));
+                quote!(crate::wire::check_items(&#at, #value.len(), #min, #max)?;)
+            });
+            let item_field = FieldDef {
+                constraints: Default::default(),
+                ..field.clone()
+            };
+            let per_item = value_checks(&item_field, inner, &quote!(item), &quote!(at_item));
+            let each = (!per_item.is_empty()).then(|| {
+                quote! {
+                    for (index, item) in #value.iter().enumerate() {
+                        let at_item = #at.index(index);
+                        #per_item
+                    }
+                }
+            });
+            quote!(#count #each)
+        }
+        _ => quote!(),
+    }
+}
+
+/// The checks of one field of `owner` (an expression such as `self`), below field path `at`.
+pub fn field_checks(field: &FieldDef, owner: &TokenStream, at: &TokenStream) -> TokenStream {
+    let name = ident(&field.name);
+    let wire = &field.wire;
+    let checks = value_checks(field, &field.ty, &quote!(value), &quote!(at_field));
+    if checks.is_empty() {
+        quote!()
+    } else if field.required || is_plain_list(field) {
+        quote! {
+            {
+                let at_field = #at.field(#wire);
+                let value = &#owner.#name;
+                #checks
+            }
+        }
+    } else {
+        quote! {
+            if let Some(value) = &#owner.#name {
+                let at_field = #at.field(#wire);
+                #checks
+            }
+        }
+    }
+}
+
+/// `validate(&self, at)` for an object.
+pub fn validate_fn(fields: &[FieldDef]) -> TokenStream {
+    let checks: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| field_checks(f, &quote!(self), &quote!(at)))
+        .filter(|c| !c.is_empty())
+        .collect();
+    let at = if checks.is_empty() {
+        quote!(_at)
+    } else {
+        quote!(at)
+    };
+    quote! {
+        /// Checks the spec's constraints before anything is sent; `at` names where this value
+        /// sits in the request, for the error.
+        pub fn validate(&self, #at: &crate::wire::FieldPath<'_>) -> Result<(), crate::Error> {
+            #(#checks)*
+            Ok(())
+        }
+    }
+}
+
+/// A named type.
+pub fn type_def(def: &TypeDef, spec_file: &str, in_request: bool) -> TokenStream {
+    let mut paragraphs: Vec<String> = def.doc.iter().cloned().collect();
+    paragraphs.push(format!("Spec: `{spec_file}`."));
+    let doc = docs::doc(&paragraphs);
+    let name = ident(&def.name);
+    match &def.kind {
+        TypeKind::Object(fields) => {
+            let body = struct_fields(fields);
+            let ctor = constructor_and_setters(fields);
+            let validate = in_request.then(|| validate_fn(fields));
+            // With no required field, the empty value is a natural default.
+            let default = fields.iter().all(|f| !f.required).then(|| quote!(Default,));
+            quote! {
+                #doc
+                #[derive(Debug, Clone, #default PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                #[non_exhaustive]
+                pub struct #name {
+                    #body
+                }
+
+                impl #name {
+                    #ctor
+                    #validate
+                }
+            }
+        }
+        TypeKind::Enum(variants) => open_enum(&name, doc, variants, quote!()),
+    }
+}
+
+/// An open enum: the listed values plus `Unknown(String)`, which round-trips any other value.
+pub fn open_enum(
+    name: &proc_macro2::Ident,
+    doc: TokenStream,
+    variants: &[VariantDef],
+    extra_methods: TokenStream,
+) -> TokenStream {
+    let decls = variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let mut paragraphs: Vec<String> = v.doc.iter().cloned().collect();
+        paragraphs.push(format!("Wire value `{}`.", v.wire));
+        let doc = docs::doc(&paragraphs);
+        quote!(#doc #variant,)
+    });
+    let to_str = variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let wire = &v.wire;
+        quote!(Self::#variant => #wire,)
+    });
+    let from_str = variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let wire = &v.wire;
+        quote!(#wire => Self::#variant,)
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#decls)*
+            /// A value this version of the spec does not list, kept as received.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unknown(value) => value,
+                }
+            }
+
+            #extra_methods
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(value: String) -> Self {
+                match Self::from(value.as_str()) {
+                    Self::Unknown(_) => Self::Unknown(value),
+                    known => known,
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The spec as written: plain data that remembers where each part came from.
+
+use crate::diagnostics::Pos;
+
+/// A value and the position it was written at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub pos: Pos,
+}
+
+/// One spec file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecFile {
+    /// Path relative to the spec folder, `/`-separated, e.g. `types/coupon.yaml`.
+    pub rel_path: String,
+    /// Path as shown to people, e.g. `spec/types/coupon.yaml`.
+    pub display: String,
+    /// The `spec:` language version.
+    pub version: Spanned<i128>,
+    /// The resource (`path:` + operations), when the file declares one.
+    pub resource: Option<Resource>,
+    /// Named types.
+    pub types: Vec<TypeDecl>,
+    /// Error codes.
+    pub error_codes: Vec<ErrorCodeDecl>,
+}
+
+/// A resource path and its operations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// The URL path template, e.g. `/v3/marketing/favor/users/{openid}/coupons`.
+    pub path: Spanned<String>,
+    /// The template's parameters.
+    pub params: Vec<FieldDecl>,
+    /// Where `path_params:` was written (or the path, when absent).
+    pub params_pos: Pos,
+    /// The operations, by HTTP method.
+    pub operations: Vec<OperationDecl>,
+}
+
+/// One operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationDecl {
+    /// The lower-case HTTP method key.
+    pub method: Spanned<String>,
+    /// The operation id (snake_case).
+    pub id: Spanned<String>,
+    /// One-line summary.
+    pub summary: Option<String>,
+    /// Longer description.
+    pub description: Option<String>,
+    /// Official documentation links.
+    pub docs: Vec<Spanned<String>>,
+    /// The documented rate limit, as text.
+    pub rate_limit: Option<String>,
+    /// The body field that makes re-sending safe.
+    pub idempotency_key: Option<Spanned<String>>,
+    /// Whether the 2xx response is signed (default true).
+    pub signed_response: bool,
+    /// Query parameters.
+    pub query: Vec<FieldDecl>,
+    /// Where `query:` was written.
+    pub query_pos: Pos,
+    /// The JSON body type.
+    pub body: Option<Spanned<String>>,
+    /// The 2xx response type.
+    pub response: Option<Spanned<String>>,
+    /// Documented error codes.
+    pub errors: Vec<Spanned<String>>,
+    /// Pagination, when the operation is paged.
+    pub pagination: Option<PaginationDecl>,
+    /// Where the operation was written.
+    pub pos: Pos,
+}
+
+/// How an operation pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaginationDecl {
+    /// `page_index` or `item_offset`.
+    pub style: Spanned<String>,
+    /// The query field carrying the offset.
+    pub offset: Spanned<String>,
+    /// The query field carrying the page size.
+    pub limit: Spanned<String>,
+    /// The response list field holding the items.
+    pub items: Spanned<String>,
+    /// The response field holding the total count.
+    pub total: Option<Spanned<String>>,
+}
+
+/// A scalar written in the spec (defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    /// `true` / `false`
+    Bool(bool),
+    /// An integer.
+    Int(i128),
+    /// A string.
+    Str(String),
+    /// Anything else (a float, null), kept for messages.
+    Other(String),
+}
+
+/// A field of an object, a query parameter or a path parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDecl {
+    /// The wire name.
+    pub name: Spanned<String>,
+    /// The type name.
+    pub ty: Spanned<String>,
+    /// The item type of a `list`.
+    pub items: Option<Spanned<String>>,
+    /// Whether the field must be present.
+    pub required: bool,
+    /// Documentation, verbatim.
+    pub doc: Option<String>,
+    /// An example value, as text.
+    pub example: Option<String>,
+    /// The server-side default.
+    pub default: Option<Spanned<Scalar>>,
+    /// Minimum length in characters.
+    pub min_length: Option<Spanned<u64>>,
+    /// Maximum length in characters.
+    pub max_length: Option<Spanned<u64>>,
+    /// Minimum value, inclusive.
+    pub minimum: Option<Spanned<i128>>,
+    /// Maximum value, inclusive.
+    pub maximum: Option<Spanned<i128>>,
+    /// Allowed characters, as ranges like `0-9A-Za-z_`.
+    pub charset: Option<Spanned<String>>,
+    /// Minimum number of items of a list.
+    pub min_items: Option<Spanned<u64>>,
+    /// Maximum number of items of a list.
+    pub max_items: Option<Spanned<u64>>,
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDecl {
+    /// The type name (PascalCase).
+    pub name: Spanned<String>,
+    /// Documentation, verbatim.
+    pub doc: Option<String>,
+    /// Object or enum.
+    pub kind: TypeKindDecl,
+}
+
+/// What a named type is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKindDecl {
+    /// A JSON object with fields.
+    Object(Vec<FieldDecl>),
+    /// An open string enum.
+    Enum(Vec<EnumValueDecl>),
+}
+
+/// One value of an enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValueDecl {
+    /// The wire value.
+    pub value: Spanned<String>,
+    /// Documentation, verbatim.
+    pub doc: Option<String>,
+}
+
+/// One documented error code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorCodeDecl {
+    /// The code, e.g. `PARAM_ERROR`.
+    pub code: Spanned<String>,
+    /// The HTTP status it comes with.
+    pub status: Option<Spanned<i128>>,
+    /// Documentation, verbatim.
+    pub doc: Option<String>,
+}

@@ -1,0 +1,328 @@
+//! Rules for resources and operations: paths and their parameters, file layout, operation ids,
+//! bodies and responses, idempotency keys, pagination, error codes and the client chain.
+
+use std::collections::{HashMap, HashSet};
+
+use super::Catalog;
+use super::fields::{Place, check_fields};
+use crate::chain::{self, Trie};
+use crate::diagnostics::{Diagnostic, Pos};
+use crate::load::model::{OperationDecl, Resource, SpecFile, TypeKindDecl};
+use crate::naming;
+
+fn object_fields<'a>(
+    catalog: &Catalog<'a>,
+    name: &str,
+) -> Option<&'a [crate::load::model::FieldDecl]> {
+    match &catalog.types.get(name)?.decl.kind {
+        TypeKindDecl::Object(fields) => Some(fields),
+        TypeKindDecl::Enum(_) => None,
+    }
+}
+
+pub(super) fn check(
+    files: &[SpecFile],
+    catalog: &Catalog<'_>,
+    type_names: &HashMap<String, (&str, &Pos)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut paths: HashMap<&str, &Pos> = HashMap::new();
+    let mut ids: HashMap<String, (&str, &Pos)> = HashMap::new();
+    let mut trie = Trie::default();
+    let mut origins: Vec<&Pos> = Vec::new();
+    for file in files {
+        let Some(resource) = &file.resource else {
+            continue;
+        };
+        if let Some(previous) = paths.insert(&resource.path.value, &resource.path.pos) {
+            diags.push(Diagnostic::new(resource.path.pos.clone(), format!("path `{}` is already declared at {previous}; put all its operations in one file", resource.path.value)));
+            continue;
+        }
+        let path_ok = check_path(file, resource, catalog, diags);
+        for op in &resource.operations {
+            check_operation(op, catalog, diags);
+            let struct_name = naming::type_name(&op.id.value);
+            if naming::value_name(&op.id.value) != op.id.value {
+                diags.push(Diagnostic::new(
+                    op.id.pos.clone(),
+                    format!(
+                        "operation ids are snake_case: write `{}`",
+                        naming::value_name(&op.id.value)
+                    ),
+                ));
+            }
+            for generated in [struct_name.clone(), format!("{struct_name}Query")] {
+                if let Some((other, pos)) = type_names.get(&generated) {
+                    diags.push(Diagnostic::new(op.id.pos.clone(), format!("operation `{}` generates the type `{generated}`, which clashes with type `{other}` at {pos}", op.id.value)));
+                }
+            }
+            if let Some((other, pos)) = ids.insert(struct_name.clone(), (&op.id.value, &op.id.pos))
+            {
+                diags.push(Diagnostic::new(op.id.pos.clone(), format!("operation id `{}` becomes `{struct_name}`, like operation `{other}` at {pos}", op.id.value)));
+            }
+            if path_ok {
+                trie.insert(&resource.path.value, &op.method.value, origins.len());
+                origins.push(&op.pos);
+            }
+        }
+    }
+    let mut seen: HashMap<(String, String), String> = HashMap::new();
+    for method in chain::methods(&trie) {
+        if let Some(other) = seen.insert(
+            (method.on.clone(), method.name.clone()),
+            method.stands_for.clone(),
+        ) {
+            let pos = origins
+                .first()
+                .map(|p| (*p).clone())
+                .unwrap_or_else(|| Pos {
+                    file: "spec".into(),
+                    line: 1,
+                    col: 1,
+                });
+            let pos = find_path_pos(files, &method.on).unwrap_or(pos);
+            diags.push(Diagnostic::new(pos, format!("the client chain at `{}` would have two methods named `{}` (for `{other}` and `{}`); rename a path segment or parameter", method.on, method.name, method.stands_for)));
+        }
+    }
+}
+
+fn find_path_pos(files: &[SpecFile], prefix: &str) -> Option<Pos> {
+    files
+        .iter()
+        .filter_map(|f| f.resource.as_ref())
+        .find(|r| r.path.value.starts_with(prefix))
+        .map(|r| r.path.pos.clone())
+}
+
+/// Checks the path template against its parameters and the file's place in the layout.
+fn check_path(
+    file: &SpecFile,
+    resource: &Resource,
+    catalog: &Catalog<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let path = &resource.path;
+    let mut ok = true;
+    if !path.value.starts_with('/') || path.value.ends_with('/') || path.value.contains("//") {
+        diags.push(Diagnostic::new(
+            path.pos.clone(),
+            format!(
+                "`path` must start with `/` and have no empty segments: {:?}",
+                path.value
+            ),
+        ));
+        ok = false;
+    }
+    let mut template_params = Vec::new();
+    let mut previous_param = true; // the first segment must be a literal
+    for seg in path.value.split('/').filter(|s| !s.is_empty()) {
+        let is_param = seg.starts_with('{') || seg.ends_with('}');
+        if is_param {
+            let Some(name) = seg
+                .strip_prefix('{')
+                .and_then(|s| s.strip_suffix('}'))
+                .filter(|n| naming::is_clean(n))
+            else {
+                diags.push(Diagnostic::new(
+                    path.pos.clone(),
+                    format!("path segment `{seg}` must be a literal or a whole `{{parameter}}`"),
+                ));
+                ok = false;
+                continue;
+            };
+            if previous_param {
+                diags.push(Diagnostic::new(path.pos.clone(), format!("parameter `{{{name}}}` must follow a literal segment, which names its chain method")));
+                ok = false;
+            }
+            if template_params.contains(&name) {
+                diags.push(Diagnostic::new(
+                    path.pos.clone(),
+                    format!("parameter `{{{name}}}` appears twice in the path"),
+                ));
+            }
+            template_params.push(name);
+        } else if !naming::is_clean(seg) {
+            diags.push(Diagnostic::new(path.pos.clone(), format!("path segment `{seg}` must use ASCII letters, digits, `_` and `-` and start with a letter")));
+            ok = false;
+        }
+        previous_param = is_param;
+    }
+    for name in &template_params {
+        if !resource.params.iter().any(|p| p.name.value == *name) {
+            diags.push(Diagnostic::new(resource.params_pos.clone(), format!("path parameter `{name}` is in the template `{}` but not declared in `path_params`", path.value)));
+        }
+    }
+    for param in &resource.params {
+        if !template_params.contains(&param.name.value.as_str()) {
+            diags.push(Diagnostic::new(
+                param.name.pos.clone(),
+                format!(
+                    "path parameter `{}` is declared but the template `{}` has no `{{{}}}`",
+                    param.name.value, path.value, param.name.value
+                ),
+            ));
+        }
+    }
+    check_fields(&resource.params, catalog, Place::Path, diags);
+
+    let expected: String = path
+        .value
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(
+            |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(param) => naming::param_dir(param),
+                None => seg.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/");
+    let actual = file
+        .rel_path
+        .trim_end_matches(".yaml")
+        .trim_end_matches(".yml");
+    if ok && actual != expected {
+        diags.push(Diagnostic::new(
+            path.pos.clone(),
+            format!(
+                "the file for `{}` must be `spec/{expected}.yaml` (the layout mirrors the URL)",
+                path.value
+            ),
+        ));
+    }
+    ok
+}
+
+fn check_operation(op: &OperationDecl, catalog: &Catalog<'_>, diags: &mut Vec<Diagnostic>) {
+    check_fields(&op.query, catalog, Place::Query, diags);
+    for (what, reference) in [("body", &op.body), ("response", &op.response)] {
+        let Some(reference) = reference else { continue };
+        match catalog.types.get(reference.value.as_str()) {
+            None => catalog.unknown_type(&reference.value, &reference.pos, diags),
+            Some(info) if info.is_enum => {
+                diags.push(Diagnostic::new(
+                    reference.pos.clone(),
+                    format!(
+                        "`{what}` must name an object type; `{}` is an enum",
+                        reference.value
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if op.method.value == "get" && op.body.is_some() {
+        diags.push(Diagnostic::new(
+            op.body.as_ref().map_or(op.pos.clone(), |b| b.pos.clone()),
+            "a `get` operation cannot have a `body`",
+        ));
+    }
+    for url in &op.docs {
+        if !url.value.starts_with("https://") {
+            diags.push(Diagnostic::new(
+                url.pos.clone(),
+                format!("doc links must be https URLs, found {:?}", url.value),
+            ));
+        }
+    }
+    let mut seen = HashSet::new();
+    for code in &op.errors {
+        if !catalog.error_codes.contains_key(code.value.as_str()) {
+            let mut known: Vec<&str> = catalog.error_codes.keys().copied().collect();
+            known.sort_unstable();
+            let hint = crate::diagnostics::did_you_mean(&code.value, known)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            diags.push(Diagnostic::new(
+                code.pos.clone(),
+                format!(
+                    "error code `{}` is not declared in any `error_codes`{hint}",
+                    code.value
+                ),
+            ));
+        }
+        if !seen.insert(&code.value) {
+            diags.push(Diagnostic::new(
+                code.pos.clone(),
+                format!("error code `{}` is listed twice", code.value),
+            ));
+        }
+    }
+    if let Some(key) = &op.idempotency_key {
+        let body_field = op
+            .body
+            .as_ref()
+            .and_then(|b| object_fields(catalog, &b.value))
+            .and_then(|fields| fields.iter().find(|f| f.name.value == key.value));
+        match body_field {
+            _ if op.body.is_none() => diags.push(Diagnostic::new(key.pos.clone(), format!("`idempotency_key` `{}` needs a `body` to live in", key.value))),
+            None => diags.push(Diagnostic::new(key.pos.clone(), format!("`idempotency_key` `{}` is not a field of the body", key.value))),
+            Some(field) if !field.required || field.ty.value != "string" => diags.push(Diagnostic::new(
+                key.pos.clone(),
+                format!("`idempotency_key` `{}` must be a required `string` field of the body; it is {}`{}`", key.value, if field.required { "" } else { "an optional " }, field.ty.value),
+            )),
+            Some(_) => {}
+        }
+    }
+    if let Some(pagination) = &op.pagination {
+        if !matches!(
+            pagination.style.value.as_str(),
+            "page_index" | "item_offset"
+        ) {
+            diags.push(Diagnostic::new(
+                pagination.style.pos.clone(),
+                format!(
+                    "`pagination.style` must be `page_index` or `item_offset`, found {:?}",
+                    pagination.style.value
+                ),
+            ));
+        }
+        for (what, name) in [("offset", &pagination.offset), ("limit", &pagination.limit)] {
+            match op.query.iter().find(|f| f.name.value == name.value) {
+                None => diags.push(Diagnostic::new(name.pos.clone(), format!("`pagination.{what}` names `{}`, which is not a query parameter", name.value))),
+                Some(f) if !matches!(f.ty.value.as_str(), "i32" | "i64" | "u32" | "u64") => diags.push(Diagnostic::new(name.pos.clone(), format!("`pagination.{what}` `{}` must be an integer query parameter, not `{}`", name.value, f.ty.value))),
+                Some(f) if f.required && what == "offset" => diags.push(Diagnostic::new(name.pos.clone(), format!("`pagination.offset` `{}` must be optional so pages can be walked from the first", name.value))),
+                Some(_) => {}
+            }
+        }
+        let response = op
+            .response
+            .as_ref()
+            .and_then(|r| object_fields(catalog, &r.value));
+        match response {
+            None => diags.push(Diagnostic::new(
+                pagination.items.pos.clone(),
+                "`pagination` needs a `response` object type holding the items",
+            )),
+            Some(fields) => {
+                match fields
+                    .iter()
+                    .find(|f| f.name.value == pagination.items.value)
+                {
+                    None => diags.push(Diagnostic::new(
+                        pagination.items.pos.clone(),
+                        format!(
+                            "`pagination.items` names `{}`, which is not a field of the response",
+                            pagination.items.value
+                        ),
+                    )),
+                    Some(f) if f.ty.value != "list" => diags.push(Diagnostic::new(
+                        pagination.items.pos.clone(),
+                        format!(
+                            "`pagination.items` `{}` must be a `list` field, not `{}`",
+                            pagination.items.value, f.ty.value
+                        ),
+                    )),
+                    Some(_) => {}
+                }
+                if let Some(total) = &pagination.total {
+                    match fields.iter().find(|f| f.name.value == total.value) {
+                        None => diags.push(Diagnostic::new(total.pos.clone(), format!("`pagination.total` names `{}`, which is not a field of the response", total.value))),
+                        Some(f) if !matches!(f.ty.value.as_str(), "i32" | "i64" | "u32" | "u64") => diags.push(Diagnostic::new(total.pos.clone(), format!("`pagination.total` `{}` must be an integer field, not `{}`", total.value, f.ty.value))),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+    }
+}
