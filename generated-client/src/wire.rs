@@ -1,0 +1,410 @@
+//! Wire-level building blocks the generated code relies on: money, times, percent-encoding and
+//! the checks behind client-side validation. Kept here so generated code stays declarative.
+
+use std::fmt;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::{Deserialize, Deserializer, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::error::Error;
+
+/// An amount of money in fen (分, 1/100 yuan): the only unit APIv3 uses for money.
+///
+/// A newtype so an amount cannot be mixed up with a count or a price in yuan.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Fen(pub i64);
+
+impl Fen {
+    /// An amount in fen.
+    pub const fn new(fen: i64) -> Self {
+        Fen(fen)
+    }
+
+    /// The amount in fen.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl From<i64> for Fen {
+    fn from(fen: i64) -> Self {
+        Fen(fen)
+    }
+}
+
+impl fmt::Display for Fen {
+    /// Shows the amount in fen with its unit, e.g. `100分`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}分", self.0)
+    }
+}
+
+/// An RFC 3339 time as it travels on the wire, e.g. `2015-05-20T13:29:35.120+08:00`.
+///
+/// The wire string is kept as received, so a value round-trips byte for byte (re-formatting would
+/// turn `.120` into `.12`); [`Timestamp::parse`] gives the typed time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Timestamp(String);
+
+impl Timestamp {
+    /// Formats a time as RFC 3339.
+    pub fn from_datetime(at: OffsetDateTime) -> Self {
+        // Formatting a valid OffsetDateTime as RFC 3339 only fails for years outside 0..=9999.
+        Timestamp(at.format(&Rfc3339).unwrap_or_else(|_| at.to_string()))
+    }
+
+    /// Takes a wire string as it is; [`Timestamp::parse`] tells whether it is valid RFC 3339.
+    pub fn from_wire(raw: impl Into<String>) -> Self {
+        Timestamp(raw.into())
+    }
+
+    /// The wire string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parses the wire string as RFC 3339.
+    pub fn parse(&self) -> Result<OffsetDateTime, time::error::Parse> {
+        OffsetDateTime::parse(&self.0, &Rfc3339)
+    }
+}
+
+impl From<OffsetDateTime> for Timestamp {
+    fn from(at: OffsetDateTime) -> Self {
+        Timestamp::from_datetime(at)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    /// Accepts any string: responses are forward compatible, and a time WeChat Pay formats in a
+    /// way we do not expect must not make the whole response undecodable.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Timestamp)
+    }
+}
+
+/// Deserializes `null` or an absent field as the type's default (an empty list, say).
+pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Characters left as they are in a path segment or a query value: RFC 3986 unreserved only.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path parameter so that no value (`../x?y#z`) can change the path.
+pub fn encode_path_segment(value: &str) -> String {
+    // `.` and `..` are unreserved yet still move up the path, so spell their dots out too.
+    if value == "." || value == ".." {
+        return value.replace('.', "%2E");
+    }
+    utf8_percent_encode(value, UNRESERVED).to_string()
+}
+
+/// Builds a query string in declaration order, percent-encoding every value.
+#[derive(Debug, Default)]
+pub struct QueryWriter {
+    out: String,
+}
+
+impl QueryWriter {
+    /// An empty query.
+    pub fn new() -> Self {
+        QueryWriter::default()
+    }
+
+    /// Appends `name=value`; `name` is a spec name and already URL-safe.
+    pub fn push(&mut self, name: &str, value: &str) {
+        self.out.push(if self.out.is_empty() { '?' } else { '&' });
+        self.out.push_str(name);
+        self.out.push('=');
+        self.out
+            .extend(utf8_percent_encode(value, UNRESERVED).map(|s| s.to_string()));
+    }
+
+    /// Appends `name=value` when the value is present.
+    pub fn push_opt<T: fmt::Display>(&mut self, name: &str, value: Option<&T>) {
+        if let Some(value) = value {
+            self.push(name, &value.to_string());
+        }
+    }
+
+    /// `?a=1&b=2`, or an empty string when nothing was pushed.
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// Where a value sits in a request, for messages: `body.goods_detail[0].goods_id`.
+///
+/// Built on the stack while validating and only turned into text when a check fails.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldPath<'a> {
+    parent: Option<&'a FieldPath<'a>>,
+    step: Step<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Name(&'a str),
+    Index(usize),
+}
+
+impl<'a> FieldPath<'a> {
+    /// The root of a request part: `body`, `query` or `path`.
+    pub const fn root(name: &'a str) -> Self {
+        FieldPath {
+            parent: None,
+            step: Step::Name(name),
+        }
+    }
+
+    /// A named field below this one.
+    pub fn field(&'a self, name: &'a str) -> FieldPath<'a> {
+        FieldPath {
+            parent: Some(self),
+            step: Step::Name(name),
+        }
+    }
+
+    /// A list item below this one.
+    pub fn index(&'a self, index: usize) -> FieldPath<'a> {
+        FieldPath {
+            parent: Some(self),
+            step: Step::Index(index),
+        }
+    }
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}")?;
+        }
+        match (self.parent, self.step) {
+            (None, Step::Name(name)) => f.write_str(name),
+            (Some(_), Step::Name(name)) => write!(f, ".{name}"),
+            (_, Step::Index(index)) => write!(f, "[{index}]"),
+        }
+    }
+}
+
+/// Checks the length of a string field, in characters (WeChat Pay's `string(N)`).
+pub fn check_length(
+    field: &FieldPath<'_>,
+    value: &str,
+    min: Option<u64>,
+    max: Option<u64>,
+) -> Result<(), Error> {
+    let len = value.chars().count() as u64;
+    if let Some(min) = min
+        && len < min
+    {
+        return Err(if len == 0 {
+            Error::invalid(field.to_string(), "must not be empty")
+        } else {
+            Error::invalid(
+                field.to_string(),
+                format!("is {len} characters long, at least {min} required"),
+            )
+        });
+    }
+    if let Some(max) = max
+        && len > max
+    {
+        return Err(Error::invalid(
+            field.to_string(),
+            format!("is {len} characters long, at most {max} allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a string uses only characters WeChat Pay accepts: UTF-8 of at most three bytes
+/// per character (no emoji or other supplementary-plane characters) and no control characters.
+pub fn check_text(field: &FieldPath<'_>, value: &str) -> Result<(), Error> {
+    match value.chars().find(|c| c.len_utf8() > 3 || c.is_control()) {
+        Some(c) => Err(Error::invalid(
+            field.to_string(),
+            format!(
+                "contains the character {c:?} (U+{:04X}), which WeChat Pay does not accept",
+                c as u32
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks that every character of a string is in one of the inclusive ranges.
+pub fn check_charset(
+    field: &FieldPath<'_>,
+    value: &str,
+    ranges: &[(char, char)],
+    described: &str,
+) -> Result<(), Error> {
+    match value
+        .chars()
+        .find(|c| !ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(c)))
+    {
+        Some(c) => Err(Error::invalid(
+            field.to_string(),
+            format!("contains {c:?}; allowed characters are {described}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks a numeric field against its inclusive range.
+pub fn check_range(
+    field: &FieldPath<'_>,
+    value: i128,
+    min: Option<i128>,
+    max: Option<i128>,
+) -> Result<(), Error> {
+    if let Some(min) = min
+        && value < min
+    {
+        return Err(Error::invalid(
+            field.to_string(),
+            format!("is {value}, at least {min} required"),
+        ));
+    }
+    if let Some(max) = max
+        && value > max
+    {
+        return Err(Error::invalid(
+            field.to_string(),
+            format!("is {value}, at most {max} allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the number of items of a list field.
+pub fn check_items(
+    field: &FieldPath<'_>,
+    len: usize,
+    min: Option<u64>,
+    max: Option<u64>,
+) -> Result<(), Error> {
+    check_range(field, len as i128, min.map(i128::from), max.map(i128::from)).map_err(|_| {
+        Error::invalid(
+            field.to_string(),
+            format!(
+                "has {len} items, allowed {}..={}",
+                min.unwrap_or(0),
+                max.map_or("".into(), |m| m.to_string())
+            ),
+        )
+    })
+}
+
+/// Checks that a time field a request sends is valid RFC 3339.
+pub fn check_time(field: &FieldPath<'_>, value: &Timestamp) -> Result<(), Error> {
+    value.parse().map(|_| ()).map_err(|e| {
+        Error::invalid(
+            field.to_string(),
+            format!("is not an RFC 3339 time ({e}): {:?}", value.as_str()),
+        )
+    })
+}
+
+/// Serializes a request body; the bytes returned are the bytes signed and sent.
+pub fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value)
+        .map_err(|e| Error::invalid("body", format!("cannot be serialized: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_cannot_escape() {
+        assert_eq!(encode_path_segment("../x?y#z"), "..%2Fx%3Fy%23z");
+        assert_eq!(encode_path_segment(".."), "%2E%2E");
+        assert_eq!(
+            encode_path_segment("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"),
+            "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+        );
+        assert_eq!(encode_path_segment("用户"), "%E7%94%A8%E6%88%B7");
+    }
+
+    #[test]
+    fn query_values_are_encoded_in_order() {
+        let mut q = QueryWriter::new();
+        q.push("appid", "wx1");
+        q.push_opt("limit", Some(&10u32));
+        q.push_opt::<u32>("offset", None);
+        q.push("status", "a b&c'");
+        assert_eq!(q.finish(), "?appid=wx1&limit=10&status=a%20b%26c%27");
+    }
+
+    #[test]
+    fn timestamps_keep_the_wire_string() {
+        let t: Timestamp = serde_json::from_str("\"2015-05-20T13:29:35.120+08:00\"").unwrap();
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2015-05-20T13:29:35.120+08:00\""
+        );
+        assert_eq!(t.parse().unwrap().millisecond(), 120);
+        assert!(Timestamp::from_wire("2015-05-20 13:29").parse().is_err());
+    }
+
+    const F: FieldPath<'static> = FieldPath::root("f");
+
+    #[test]
+    fn field_paths_render() {
+        let body = FieldPath::root("body");
+        let list = body.field("goods_detail");
+        let item = list.index(0);
+        assert_eq!(
+            item.field("goods_id").to_string(),
+            "body.goods_detail[0].goods_id"
+        );
+    }
+
+    #[test]
+    fn text_checks_reject_four_byte_characters() {
+        assert!(check_text(&F, "微信支付").is_ok());
+        assert!(check_text(&F, "coupon 🎟").is_err());
+        assert!(check_length(&F, "", Some(1), Some(3)).is_err());
+        assert!(check_length(&F, "微信支付", Some(1), Some(4)).is_ok());
+        assert!(
+            check_charset(
+                &F,
+                "ab|_*-1",
+                &[
+                    ('a', 'z'),
+                    ('0', '9'),
+                    ('|', '|'),
+                    ('_', '_'),
+                    ('*', '*'),
+                    ('-', '-')
+                ],
+                ""
+            )
+            .is_ok()
+        );
+        assert!(check_charset(&F, "a/b", &[('a', 'z')], "a-z").is_err());
+    }
+}
