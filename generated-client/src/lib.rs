@@ -24,6 +24,7 @@ pub mod api {
 
 pub mod auth;
 mod client;
+pub mod dynamic;
 pub mod error;
 pub mod operation;
 pub mod pagination;

@@ -1,7 +1,10 @@
 //! How long generation takes: the real spec, and synthetic specs of 10, 100 and 1,000 operations
 //! built in memory, to show growth is about linear.
 
-#![allow(missing_docs, reason = "criterion_group! and criterion_main! generate undocumented items")]
+#![allow(
+    missing_docs,
+    reason = "criterion_group! and criterion_main! generate undocumented items"
+)]
 
 use std::hint::black_box;
 use std::path::Path;

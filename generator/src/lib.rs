@@ -39,7 +39,8 @@ pub struct GeneratedFile {
 pub struct Generated {
     /// `api.rs`, which includes the others from `OUT_DIR`.
     pub root: GeneratedFile,
-    /// One file per spec file with types or operations, then `paths.rs` (the client chain).
+    /// One file per spec file with types or operations, then `paths.rs` (the client chain) and
+    /// `catalog.rs` (operations as data).
     pub files: Vec<GeneratedFile>,
 }
 
@@ -81,6 +82,11 @@ pub fn generate_sources(sources: &[Source], root_name: &str) -> Result<Generated
     out.push(GeneratedFile {
         file_name: "paths.rs".into(),
         source: render::render(emitted.paths, &all).map_err(|d| vec![d])?,
+        from: all.clone(),
+    });
+    out.push(GeneratedFile {
+        file_name: "catalog.rs".into(),
+        source: render::render(emitted.catalog, &all).map_err(|d| vec![d])?,
         from: all.clone(),
     });
     let root = GeneratedFile {

@@ -1,6 +1,7 @@
 //! Stage 4, emit: the IR as Rust tokens, one token stream per spec file plus the root (error
 //! codes, re-exports) and the client chain. No string templating: everything goes through `quote!`.
 
+mod catalog;
 mod client_tree;
 mod docs;
 mod operations;
@@ -30,6 +31,8 @@ pub struct Emitted {
     pub modules: Vec<EmittedModule>,
     /// The client chain (`paths`).
     pub paths: TokenStream,
+    /// The operation catalogue (`catalog`).
+    pub catalog: TokenStream,
     /// The root: module declarations, re-exports and `ErrorCode`. `include_dir` is the path
     /// expression the root uses to include module files.
     pub root: TokenStream,
@@ -128,6 +131,7 @@ pub fn emit(api: &Api, include: impl Fn(&str) -> TokenStream) -> Emitted {
             }
         });
     let paths_include = include("paths");
+    let catalog_include = include("catalog");
     let error_code = error_codes(&api.error_codes);
     let root = quote! {
         #(#declarations)*
@@ -137,11 +141,18 @@ pub fn emit(api: &Api, include: impl Fn(&str) -> TokenStream) -> Emitted {
             #paths_include
         }
 
+        /// Every operation as data, and a constructor from JSON: how tools such as the CLI call
+        /// operations they only know by name.
+        pub mod catalog {
+            #catalog_include
+        }
+
         #error_code
     };
     Emitted {
         modules,
         paths: client_tree::client_tree(&api.tree),
+        catalog: catalog::catalog(api),
         root,
     }
 }

@@ -1,0 +1,276 @@
+//! Operations by name, for tools that learn the API at run time (the `wxpay` CLI): the generated
+//! [`crate::api::catalog`] describes every operation and its parameters, and builds a typed
+//! operation from JSON values, so a new spec operation needs no hand-written code to be callable.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_core::Stream;
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::operation::{Call, CallOptions, HttpRequest, Method, Operation};
+use crate::pagination::Paginated;
+
+/// Where a parameter goes in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// A `{param}` of the path.
+    Path,
+    /// A query parameter.
+    Query,
+    /// A top-level field of the JSON body.
+    Body,
+}
+
+/// What kind of value a parameter takes, so a tool can parse text into JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Text.
+    String,
+    /// A signed or unsigned integer.
+    Integer,
+    /// Money in fen (an integer).
+    Money,
+    /// `true` / `false`.
+    Bool,
+    /// An RFC 3339 time.
+    Time,
+    /// One of the listed values (others are accepted too: enums are open).
+    Enum(&'static [&'static str]),
+    /// A JSON object or list.
+    Json,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamInfo {
+    /// The wire name.
+    pub name: &'static str,
+    /// Where it goes.
+    pub location: Location,
+    /// Its kind.
+    pub kind: ValueKind,
+    /// Whether it must be given.
+    pub required: bool,
+    /// Its documentation, from the spec.
+    pub doc: &'static str,
+}
+
+/// One operation of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationInfo {
+    /// The spec id, e.g. `send_coupon`.
+    pub id: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template.
+    pub path: &'static str,
+    /// The summary.
+    pub summary: &'static str,
+    /// The description.
+    pub description: &'static str,
+    /// Path, query and top-level body parameters, in spec order.
+    pub params: &'static [ParamInfo],
+    /// Whether the operation has a JSON body.
+    pub has_body: bool,
+    /// Whether the operation is paginated (so its items can be walked).
+    pub paginated: bool,
+    /// The idempotency key, if any.
+    pub idempotency_key: Option<&'static str>,
+}
+
+/// JSON values for an operation's parameters, by location.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DynamicInput {
+    /// Path parameters.
+    pub path: BTreeMap<String, String>,
+    /// Query parameters as JSON values (numbers for integers).
+    pub query: serde_json::Map<String, serde_json::Value>,
+    /// The JSON body.
+    pub body: Option<serde_json::Value>,
+}
+
+impl DynamicInput {
+    /// A path parameter, or an invalid-request error naming it.
+    pub fn path_param(&self, name: &str) -> Result<String, Error> {
+        self.path
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::invalid(format!("path.{name}"), "is required"))
+    }
+
+    /// The query parameters as the operation's typed query.
+    pub fn query<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_value(serde_json::Value::Object(self.query.clone()))
+            .map_err(|e| Error::invalid("query", e.to_string()))
+    }
+
+    /// The body as the operation's typed body.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let body = self
+            .body
+            .clone()
+            .unwrap_or(serde_json::Value::Object(Default::default()));
+        serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = T> + Send + 'a>>;
+
+trait Erased: Send + Sync {
+    fn build(&self) -> Result<HttpRequest, Error>;
+    fn send<'a>(
+        &self,
+        client: &'a Client,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<serde_json::Value, Error>>;
+    fn items<'a>(
+        &self,
+        client: &'a Client,
+        options: CallOptions,
+    ) -> Option<BoxStream<'a, Result<serde_json::Value, Error>>>;
+}
+
+struct Plain<O>(O);
+struct Paged<O>(O);
+
+fn to_json<T: Serialize>(value: T) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(value).map_err(|e| Error::Decode {
+        message: e.to_string(),
+        excerpt: String::new(),
+        request_id: None,
+    })
+}
+
+fn call<'a, O: Operation + Clone>(
+    client: &'a Client,
+    operation: &O,
+    options: CallOptions,
+) -> Call<'a, O> {
+    Call {
+        client,
+        operation: operation.clone(),
+        options,
+    }
+}
+
+impl<O> Erased for Plain<O>
+where
+    O: Operation + Clone + 'static,
+    O::Response: Serialize,
+{
+    fn build(&self) -> Result<HttpRequest, Error> {
+        self.0.build()
+    }
+
+    fn send<'a>(
+        &self,
+        client: &'a Client,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<serde_json::Value, Error>> {
+        let call = call(client, &self.0, options);
+        Box::pin(async move { to_json(call.send().await?) })
+    }
+
+    fn items<'a>(
+        &self,
+        _: &'a Client,
+        _: CallOptions,
+    ) -> Option<BoxStream<'a, Result<serde_json::Value, Error>>> {
+        None
+    }
+}
+
+impl<O> Erased for Paged<O>
+where
+    O: Paginated + 'static,
+    O::Response: Serialize,
+    O::Item: Serialize + 'static,
+{
+    fn build(&self) -> Result<HttpRequest, Error> {
+        self.0.build()
+    }
+
+    fn send<'a>(
+        &self,
+        client: &'a Client,
+        options: CallOptions,
+    ) -> BoxFuture<'a, Result<serde_json::Value, Error>> {
+        let call = call(client, &self.0, options);
+        Box::pin(async move { to_json(call.send().await?) })
+    }
+
+    fn items<'a>(
+        &self,
+        client: &'a Client,
+        options: CallOptions,
+    ) -> Option<BoxStream<'a, Result<serde_json::Value, Error>>> {
+        let stream = call(client, &self.0, options).items();
+        Some(Box::pin(stream.map(|item| item.and_then(to_json))))
+    }
+}
+
+/// A typed operation behind a name-agnostic interface.
+pub struct DynamicOperation {
+    inner: Box<dyn Erased>,
+}
+
+impl std::fmt::Debug for DynamicOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamicOperation").finish_non_exhaustive()
+    }
+}
+
+impl DynamicOperation {
+    /// Wraps an operation (generated code calls this).
+    pub fn plain<O>(operation: O) -> Self
+    where
+        O: Operation + Clone + 'static,
+        O::Response: Serialize,
+    {
+        DynamicOperation {
+            inner: Box::new(Plain(operation)),
+        }
+    }
+
+    /// Wraps a paginated operation (generated code calls this).
+    pub fn paged<O>(operation: O) -> Self
+    where
+        O: Paginated + 'static,
+        O::Response: Serialize,
+        O::Item: Serialize + 'static,
+    {
+        DynamicOperation {
+            inner: Box::new(Paged(operation)),
+        }
+    }
+
+    /// Validates and builds the request without sending it.
+    pub fn build(&self) -> Result<HttpRequest, Error> {
+        self.inner.build()
+    }
+
+    /// Sends it; the verified response as JSON.
+    pub async fn send(
+        &self,
+        client: &Client,
+        options: CallOptions,
+    ) -> Result<serde_json::Value, Error> {
+        self.inner.send(client, options).await
+    }
+
+    /// Every item across all pages, when the operation is paginated.
+    pub fn items<'a>(
+        &self,
+        client: &'a Client,
+        options: CallOptions,
+    ) -> Option<impl Stream<Item = Result<serde_json::Value, Error>> + Send + 'a> {
+        self.inner.items(client, options)
+    }
+}
