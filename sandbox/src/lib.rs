@@ -1,0 +1,384 @@
+//! A local server that behaves like WeChat Pay APIv3 for the spec'd cash-coupon operations —
+//! think stripe-mock. It checks request signatures for real, signs every response, keeps
+//! stocks with budgets, honours `out_request_no` idempotency, pages like the spec says, answers
+//! with the official error codes, and injects faults on demand.
+//!
+//! Use it in-process from tests and examples, or run the `wechatpay-sandbox` binary and point
+//! any APIv3 client (Python, Node, Go, …) at it.
+//!
+//! ```no_run
+//! use wechatpay_sandbox::{Fault, FaultRule, Sandbox, SandboxConfig};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+//! let client = wechatpay_apiv3::Client::builder()
+//!     .base_url(sandbox.base_url())
+//!     .mchid(sandbox.mchid())
+//!     .merchant_serial(sandbox.merchant_serial())
+//!     .private_key_pem(sandbox.merchant_private_key_pem())
+//!     .public_key_pem(sandbox.public_key_id(), sandbox.public_key_pem())
+//!     .build()?;
+//! // The next send coupon is processed (the coupon is issued), then answered with a 500.
+//! sandbox.faults().inject(FaultRule::new(Fault::Status500).operation("send_coupon").after_processing());
+//! # let _ = client;
+//! # Ok(()) }
+//! ```
+//!
+//! # Binary
+//!
+//! ```text
+//! cargo run -p wechatpay-sandbox -- --port 8080 --keys-dir ./sandbox-keys \
+//!     [--stocks stocks.json] [--serial-mode platform|public-key|match-request]
+//! ```
+//!
+//! creates (or reuses) a key set in the directory ([`SandboxKeys::load_or_create`]), prints
+//! the base URL, merchant ID, serials, key paths, public key ID, APIv3 key and
+//! `export WECHATPAY_BASE_URL=… WECHATPAY_MCHID=… WECHATPAY_MCH_SERIAL=… WECHATPAY_PRIVATE_KEY=…
+//! WECHATPAY_PLATFORM_CERTS=… WECHATPAY_PUBLIC_KEY=… WECHATPAY_PUBLIC_KEY_ID=…` lines, logs one
+//! line per request to standard error and serves until Ctrl-C (or SIGTERM). State lives in
+//! memory only: a restart starts from the seeded stocks again. `--help` lists every option.
+//!
+//! # Protocol
+//!
+//! Served at `/` (no prefix). Every API request must carry `Authorization:
+//! WECHATPAY2-SHA256-RSA2048 mchid="…",nonce_str="…",timestamp="…",serial_no="…",signature="…"`
+//! (parameters in any order) for the sandbox merchant and its certificate serial, with a
+//! timestamp within ±300 s, signed over `METHOD\nREQUEST-TARGET\nTIMESTAMP\nNONCE\nBODY\n` where
+//! the request-target and body are exactly the bytes received (never decoded, re-encoded or
+//! reordered). Anything else is `401 SIGN_ERROR`, with a distinct message per cause and, for a
+//! bad signature, the string the sandbox verified in `detail.value`. Extra headers are ignored.
+//!
+//! Every response — errors, 404s and admin answers included — carries `Wechatpay-Timestamp`,
+//! `Wechatpay-Nonce`, `Wechatpay-Serial` ([`ResponseSigning`]), `Wechatpay-Signature` over
+//! `TIMESTAMP\nNONCE\nBODY\n` (raw bytes; `TIMESTAMP\nNONCE\n\n` for an empty body),
+//! `Wechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048`, a unique `Request-ID` and, with a body,
+//! `Content-Type: application/json`.
+//!
+//! | route | operation ID | behaviour |
+//! |---|---|---|
+//! | `POST /v3/marketing/favor/users/{openid}/coupons` | `send_coupon` | see [`Sandbox`] "Send coupon" |
+//! | `GET /v3/marketing/favor/users/{openid}/coupons` | `list_coupons_by_filter` | see [`Sandbox`] "List coupons" |
+//! | `GET /v3/certificates` | `download_certificates` | the platform certificate, AES-256-GCM encrypted with the APIv3 key |
+//! | anything else under `/` | `unknown` | `404 NOT_FOUND` (no authentication) |
+//!
+//! # Admin endpoints (unauthenticated)
+//!
+//! Only because this is a local test server: keep it on loopback.
+//!
+//! | request | effect |
+//! |---|---|
+//! | `GET /sandbox` | merchant ID, serials, public key ID, the serial responses use |
+//! | `GET /sandbox/faults` | scheduled rules, random mode, number applied |
+//! | `POST /sandbox/faults` | a [`FaultRule`] as JSON (`{"fault":"status_500","operation":"send_coupon","phase":"after","times":1}`), an array of them, or `{"random":{"probability":0.1,"seed":7,"faults":["status_500","connection_reset"],"delay_ms":500}}` |
+//! | `DELETE /sandbox/faults` | clears rules and random mode (`204`) |
+//! | `DELETE /sandbox/faults/random` | turns the random mode off (`204`) |
+//! | `GET /sandbox/faults/applied` | the faults applied so far |
+//! | `GET /sandbox/stocks`, `PUT /sandbox/stocks` | list; add or replace one [`Stock`] or an array |
+//! | `GET /sandbox/coupons?openid=…` | the user's coupons |
+//! | `POST /sandbox/coupons/consume` | `{"openid","coupon_id"}`: mark a coupon used (已实扣) |
+
+mod certificates;
+mod config;
+mod error;
+mod faults;
+pub mod keys;
+mod protocol;
+mod reply;
+mod routes;
+mod server;
+mod state;
+pub mod stocks;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use wechatpay_apiv3::api::Coupon;
+
+pub use certificates::NO_PLATFORM_CERTIFICATE;
+pub use config::{ResponseSigning, SandboxConfig};
+pub use error::SandboxError;
+pub use faults::{AppliedFault, Fault, FaultPhase, FaultRoute, FaultRule, Faults, RandomFaults};
+pub use keys::{KeyFiles, SandboxKeys};
+pub use protocol::MAX_REQUEST_SKEW_SECS;
+pub use routes::{DOWNLOAD_CERTIFICATES, LIST_COUPONS, SEND_COUPON, UNKNOWN_OPERATION};
+pub use state::SandboxState;
+pub use stocks::{CouponKind, Stock, StockStatus, default_stocks};
+
+use crate::protocol::{Authenticator, ResponseSigner};
+use crate::routes::App;
+use crate::server::{Connection, SandboxListener};
+
+/// How long [`Sandbox::shutdown`] waits for open connections before closing them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A running sandbox. Dropping it (or calling [`Sandbox::shutdown`]) stops the server.
+///
+/// # Send coupon
+///
+/// `POST /v3/marketing/favor/users/{openid}/coupons`, body [`SendCouponBody`]. Checks, in
+/// order (each failure is the first that applies):
+///
+/// 1. `openid` (percent-decoded) is 1–128 valid characters → else `400 PARAM_ERROR`,
+///    `detail.location = "uri_template"`.
+/// 2. The body is JSON of the generated `SendCouponBody` shape → else `400 PARAM_ERROR`
+///    (a missing field is named in `detail.field`).
+/// 3. The generated `validate()` passes → else `400 PARAM_ERROR` with `detail {field: "/stock_id",
+///    value, issue, location: "body"}`.
+/// 4. Idempotency on (calling merchant, `stock_creator_mchid`, `out_request_no`): the same
+///    request again → `200` with the *same* `coupon_id`, even after the budget ran out or the
+///    stock was paused; the same key with any other difference (openid, stock_id, appid,
+///    coupon_value, coupon_minimum) → `400 RESOURCE_ALREADY_EXISTS 创建请求重入，但本次请求与上次请求信息不一致`
+///    naming the differing field.
+/// 5. Unknown stock → `404 RESOURCE_NOT_EXISTS 批次不存在`.
+/// 6. `stock_creator_mchid` is not the stock's creator → `400 INVALID_REQUEST 非法的商户号…`.
+/// 7. The caller is neither the creator nor an authorized sender → `403 REQUEST_BLOCKED`.
+/// 8. The stock is not running or outside its availability window →
+///    `400 INVALID_REQUEST 活动已结束或未激活`.
+/// 9. `coupon_value` / `coupon_minimum`, when sent, differ from the stock's → `400 PARAM_ERROR`.
+/// 10. The user already holds `max_coupons_per_user` → `403 REQUEST_BLOCKED 用户被限领拦截`.
+/// 11. The budget is used up → `403 NOT_ENOUGH 批次预算不足`.
+///
+/// Then a coupon with a fresh numeric ID is issued, atomically with the checks.
+///
+/// # List coupons
+///
+/// `GET /v3/marketing/favor/users/{openid}/coupons?appid=…`, query parsed from the raw query
+/// string into the generated `ListCouponsByFilterQuery` and checked with its `validate()`.
+/// `appid` missing → `400 PARAM_ERROR appid 必填`; `limit` over 100 → `400 PARAM_ERROR
+/// 页大小超过阈值`; a repeated parameter or an unknown `status` → `400 PARAM_ERROR`.
+/// Only coupons sent under that `appid` are seen. Filters: `stock_id`, `creator_mchid`,
+/// `sender_mchid` (all that are given apply; with none of the three merchant filters, the
+/// coupons the caller created or sent); `status=SENDED` → usable coupons, `USED` → usable and
+/// used ones, absent → all; `business_type=MULTIUSE` → none (the sandbox has no 消费金).
+/// With `available_mchid`, `stock_id`, `status`, `offset` and `limit` are ignored and every
+/// usable coupon at that merchant is returned (`offset` 0, `limit` = the count). `offset` is
+/// a page index (page `offset` of size `limit`, default 20), `total_count` the number of
+/// matches. Coupons are in issue order and render with `coupon_id`, `out_request_no`,
+/// `create_time` (RFC 3339, +08:00), availability and activation times, `no_cash`,
+/// `singleitem`, and `normal_coupon_information` or `cut_to_message` by stock type
+/// (`consume_information` once used). An empty page still carries `"data":[]`.
+///
+/// [`SendCouponBody`]: wechatpay_apiv3::api::SendCouponBody
+pub struct Sandbox {
+    base_url: String,
+    local_addr: SocketAddr,
+    app: Arc<App>,
+    response_signing: ResponseSigning,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url)
+            .field("keys", &self.app.keys)
+            .field("response_signing", &self.response_signing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Starts a sandbox on the current tokio runtime and returns once it accepts connections.
+    ///
+    /// Without keys in the configuration, a fresh key set is generated first (on a blocking
+    /// thread; about a second).
+    ///
+    /// # Errors
+    /// [`SandboxError::Runtime`] outside a tokio runtime, [`SandboxError::Bind`] when the
+    /// address is taken, [`SandboxError::Config`] for an invalid stock, and key generation
+    /// errors.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|e| {
+            SandboxError::Runtime(format!("Sandbox::start needs a tokio runtime: {e}"))
+        })?;
+        let keys = match config.keys.clone() {
+            Some(keys) => keys,
+            None => {
+                let mchid = config.mchid.clone();
+                runtime
+                    .spawn_blocking(move || SandboxKeys::generate_for(&mchid))
+                    .await
+                    .map_err(|e| SandboxError::Runtime(format!("key generation task: {e}")))??
+            }
+        };
+        let mut stocks = if config.default_stocks {
+            default_stocks(keys.mchid())
+        } else {
+            Vec::new()
+        };
+        stocks.extend(config.stocks.iter().cloned());
+        let state = SandboxState::new(keys.mchid(), Arc::clone(&config.clock), stocks)?;
+
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                addr: config.addr.to_string(),
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: config.addr.to_string(),
+            source,
+        })?;
+        let mut advertised = local_addr;
+        if advertised.ip().is_unspecified() {
+            advertised.set_ip(if advertised.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+
+        let app = Arc::new(App {
+            auth: Authenticator::new(keys.clone(), Arc::clone(&config.clock)),
+            signer: ResponseSigner::new(
+                keys.clone(),
+                config.response_signing,
+                Arc::clone(&config.clock),
+            ),
+            keys,
+            state,
+            faults: Faults::default(),
+            serve_platform_certificates: config.serve_platform_certificates,
+            log_requests: config.log_requests,
+            max_body_bytes: config.max_body_bytes,
+        });
+        let service =
+            routes::router(Arc::clone(&app)).into_make_service_with_connect_info::<Connection>();
+        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+        let task = runtime.spawn(async move {
+            let serve = axum::serve(SandboxListener::new(listener), service)
+                .with_graceful_shutdown(async move {
+                    // A dropped sender also means "stop".
+                    let _ = shutdown_rx.await;
+                });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "sandbox server stopped");
+            }
+        });
+        tracing::info!(addr = %local_addr, mchid = app.keys.mchid(), "sandbox listening");
+        Ok(Sandbox {
+            base_url: format!("http://{advertised}"),
+            local_addr,
+            app,
+            response_signing: config.response_signing,
+            shutdown: Some(shutdown_tx),
+            task: Some(task),
+        })
+    }
+
+    /// The base URL to give a client, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the server is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The whole key set.
+    pub fn keys(&self) -> &SandboxKeys {
+        &self.app.keys
+    }
+
+    /// The merchant ID requests must be signed for.
+    pub fn mchid(&self) -> &str {
+        self.app.keys.mchid()
+    }
+
+    /// The merchant API private key (PKCS#8 PEM) the client signs with.
+    pub fn merchant_private_key_pem(&self) -> &str {
+        self.app.keys.merchant_private_key_pem()
+    }
+
+    /// The merchant API certificate serial the client's `serial_no` must be.
+    pub fn merchant_serial(&self) -> &str {
+        self.app.keys.merchant_serial()
+    }
+
+    /// The platform certificate (PEM) for a client in platform-certificate mode.
+    pub fn platform_certificate_pem(&self) -> &str {
+        self.app.keys.platform_certificate_pem()
+    }
+
+    /// The platform certificate serial.
+    pub fn platform_serial(&self) -> &str {
+        self.app.keys.platform_serial()
+    }
+
+    /// The WeChat Pay public key (SubjectPublicKeyInfo PEM) for a client in public-key mode.
+    pub fn public_key_pem(&self) -> &str {
+        self.app.keys.public_key_pem()
+    }
+
+    /// The WeChat Pay public key ID (`PUB_KEY_ID_…`).
+    pub fn public_key_id(&self) -> &str {
+        self.app.keys.public_key_id()
+    }
+
+    /// The 32-character APIv3 key (decrypts `/v3/certificates`).
+    pub fn api_v3_key(&self) -> &str {
+        self.app.keys.api_v3_key()
+    }
+
+    /// Which serial responses carry.
+    pub fn response_signing(&self) -> ResponseSigning {
+        self.response_signing
+    }
+
+    /// The serial responses to a request without `Wechatpay-Serial` are signed under.
+    pub fn response_serial(&self) -> &str {
+        self.app.signer.serial_for(None)
+    }
+
+    /// Fault injection.
+    pub fn faults(&self) -> &Faults {
+        &self.app.faults
+    }
+
+    /// Stocks and coupons, for inspection and set-up.
+    pub fn state(&self) -> &SandboxState {
+        &self.app.state
+    }
+
+    /// Marks a coupon used (已实扣), as if the user had paid with it; see
+    /// [`SandboxState::consume`].
+    ///
+    /// # Errors
+    /// As [`SandboxState::consume`].
+    pub fn consume(&self, openid: &str, coupon_id: &str) -> Result<Coupon, SandboxError> {
+        self.app.state.consume(openid, coupon_id)
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (up to five seconds), then
+    /// closes everything.
+    pub async fn shutdown(mut self) {
+        if let Some(signal) = self.shutdown.take() {
+            let _ = signal.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(signal) = self.shutdown.take() {
+            let _ = signal.send(());
+        }
+        if let Some(task) = self.task.take() {
+            // The listener closes at once; open connections are told to shut down gracefully.
+            task.abort();
+        }
+    }
+}
