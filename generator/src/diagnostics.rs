@@ -44,9 +44,21 @@ impl Diagnostic {
         let Some(start) = offset_of(source, self.pos.line, self.pos.col) else {
             return self.to_string();
         };
-        let end = source[start..]
-            .find(['\n', ':'])
-            .map_or(source.len(), |n| start + n.max(1));
+        // Underline the key or value pointed at: up to `: `, a ` #` comment or the line end.
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |n| start + n);
+        let text = &source[start..line_end];
+        let cut = [
+            text.find(": "),
+            text.find(" #"),
+            text.ends_with(':').then(|| text.len() - 1),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(text.len());
+        let end = start + text[..cut].trim_end().len();
         let title = self.message.clone();
         let report = [Level::ERROR.primary_title(&title).element(
             Snippet::source(source)

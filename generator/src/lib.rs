@@ -47,8 +47,11 @@ pub struct Generated {
 /// Loads and validates sources; returns the spec files or every problem found.
 pub fn check_sources(sources: &[Source]) -> Result<Vec<load::model::SpecFile>, Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let files: Vec<_> = sources
-        .iter()
+    // Sorted, so that the output never depends on the order the sources were given in.
+    let mut sorted: Vec<&Source> = sources.iter().collect();
+    sorted.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    let files: Vec<_> = sorted
+        .into_iter()
         .filter_map(|s| load::load_source(s, &mut diags))
         .collect();
     diags.extend(validate::validate(&files));

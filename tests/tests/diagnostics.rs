@@ -21,22 +21,6 @@ const MARK: &str = "# <- mistake";
 /// The display root the build uses, so messages read `spec/...` as they do in `cargo build`.
 const ROOT: &str = "spec";
 
-/// Cases whose diagnostic does not (yet) point at the marked mistake, and why. Their positions
-/// are still checked to be inside the file; `imprecise_positions_point_at_the_mistake` (ignored)
-/// holds them to the full rule, so un-ignore it when the generator learns to do better.
-const IMPRECISE: &[(&str, &str)] = &[
-    (
-        "yaml-duplicate-key",
-        "serde_yaml reports a duplicate key at the start of the mapping holding it (the `id:` \
-         line), not at the second `summary:`",
-    ),
-    (
-        "yaml-unclosed-quote",
-        "serde_yaml reports an unclosed quote at the end of the file (`found unexpected end of \
-         stream`), not where the quote opens",
-    ),
-];
-
 /// Every problem in a fixture folder: read errors, or else load + validate errors.
 fn diagnose(dir: &Path) -> (Vec<Source>, Vec<Diagnostic>) {
     match load::read_dir(dir, ROOT) {
@@ -183,40 +167,9 @@ fn check_positions(cases: &[(String, PathBuf)]) -> Vec<String> {
     failures
 }
 
-fn is_imprecise(name: &str) -> bool {
-    IMPRECISE.iter().any(|(case, _)| *case == name)
-}
-
 #[test]
 fn diagnostics_point_at_the_marked_mistakes() {
-    let (precise, imprecise): (Vec<_>, Vec<_>) = cases()
-        .into_iter()
-        .partition(|(name, _)| !is_imprecise(name));
-    let failures = check_positions(&precise);
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
-
-    // The imprecise ones still point inside the file that holds the mistake.
-    for (name, dir) in imprecise {
-        let (_, diags) = diagnose(&dir);
-        for diag in &diags {
-            let lines = fixture_lines(&dir, &diag.pos.file)
-                .unwrap_or_else(|| panic!("{name}: `{diag}` names a file not in the fixture"));
-            assert!(
-                diag.pos.line >= 1 && diag.pos.col >= 1 && diag.pos.line <= lines.len() + 1,
-                "{name}: `{diag}` is outside the file"
-            );
-        }
-    }
-}
-
-#[test]
-#[ignore = "generator: see IMPRECISE for the positions that do not point at the mistake yet"]
-fn imprecise_positions_point_at_the_mistake() {
-    let imprecise: Vec<_> = cases()
-        .into_iter()
-        .filter(|(name, _)| is_imprecise(name))
-        .collect();
-    let failures = check_positions(&imprecise);
+    let failures = check_positions(&cases());
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
@@ -271,12 +224,11 @@ fn several_mistakes_in_several_files_are_all_reported_at_once() {
     assert_eq!(sorted, diags);
 }
 
-/// Mistakes the generator does not report yet (`tests/fixtures/unchecked-specs/`): each folder
-/// passes the check but generates Rust that cannot compile (duplicate modules, files, types,
-/// fields or methods; see each `CASE.md`). Un-ignore once the checks exist; the marked lines say
-/// where the diagnostics should point.
+/// Mistakes that once passed the check but generated Rust that cannot compile
+/// (`tests/fixtures/unchecked-specs/`: duplicate modules, files, types, fields or methods; see
+/// each `CASE.md`). Each must now be reported, at the marked line.
 #[test]
-#[ignore = "generator: missing checks, see tests/fixtures/unchecked-specs/*/CASE.md"]
+
 fn unchecked_mistakes_are_reported() {
     let cases = unchecked_spec_cases();
     assert!(!cases.is_empty());

@@ -175,8 +175,6 @@ fn read_dir_sorts_the_spec_files() {
 
 /// Sources handed to `generate_sources` in another order should give the same output too.
 #[test]
-#[ignore = "generator: generate_sources keeps the caller's source order (module order in api.rs, \
-            file order, ErrorCode variant order); read_dir sorts, so the build is unaffected"]
 fn source_order_does_not_change_the_output() {
     let sources = real_sources();
     let sorted = generate_sources(&sources, "spec").expect("spec/ generates");

@@ -172,8 +172,10 @@ fn value_checks(field: &FieldDef, ty: &Ty, value: &TokenStream, at: &TokenStream
     let c = &field.constraints;
     match ty {
         Ty::String => {
-            let length = (c.min_length.is_some() || c.max_length.is_some()).then(|| {
-                let (min, max) = (lit_u64(c.min_length), lit_u64(c.max_length));
+            // A required string must not be empty unless the spec sets its own minimum.
+            let min_length = c.min_length.or(field.required.then_some(1));
+            let length = (min_length.is_some() || c.max_length.is_some()).then(|| {
+                let (min, max) = (lit_u64(min_length), lit_u64(c.max_length));
                 quote!(crate::wire::check_length(&#at, #value, #min, #max)?;)
             });
             let charset = c.charset.as_ref().map(|charset| {
@@ -197,6 +199,8 @@ fn value_checks(field: &FieldDef, ty: &Ty, value: &TokenStream, at: &TokenStream
             quote!(crate::wire::check_range(&#at, i128::from(#number), #min, #max)?;)
         }
         Ty::Time => quote!(crate::wire::check_time(&#at, #value)?;),
+        // Known values are plain ASCII; an `Unknown` one is sent as given, so it is checked.
+        Ty::Enum(_) => quote!(crate::wire::check_text(&#at, #value.as_str())?;),
         Ty::Object(_) => quote!(#value.validate(&#at)?;),
         Ty::List(inner) => {
             let count = (c.min_items.is_some() || c.max_items.is_some()).then(|| {

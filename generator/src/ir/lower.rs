@@ -47,7 +47,7 @@ pub(crate) fn lower_field(decl: &FieldDecl, symbols: &Symbols<'_>) -> Option<Fie
         &decl.ty.value,
         decl.items.as_ref().map(|s| s.value.as_str()),
     )?;
-    let mut constraints = Constraints {
+    let constraints = Constraints {
         min_length: decl.min_length.as_ref().map(|s| s.value),
         max_length: decl.max_length.as_ref().map(|s| s.value),
         minimum: decl.minimum.as_ref().map(|s| s.value),
@@ -61,10 +61,6 @@ pub(crate) fn lower_field(decl: &FieldDecl, symbols: &Symbols<'_>) -> Option<Fie
         min_items: decl.min_items.as_ref().map(|s| s.value),
         max_items: decl.max_items.as_ref().map(|s| s.value),
     };
-    // A required string must not be empty unless the spec says otherwise.
-    if decl.required && ty == Ty::String && constraints.min_length.is_none() {
-        constraints.min_length = Some(1);
-    }
     Some(FieldDef {
         wire: decl.name.value.clone(),
         name: naming::value_name(&decl.name.value),

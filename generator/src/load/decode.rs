@@ -91,6 +91,19 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// A scalar value, positioned at the value itself when it sits on its key's line.
+    fn spanned_value<T>(&self, value: T, path: &[Seg]) -> Spanned<T> {
+        let (line, col) = self.spans.value_position(path);
+        Spanned {
+            value,
+            pos: Pos {
+                file: self.display.to_string(),
+                line,
+                col,
+            },
+        }
+    }
+
     /// The entries of a mapping, reporting keys outside `allowed` (when given).
     fn mapping<'v>(
         &mut self,
@@ -155,7 +168,7 @@ impl<'a> Decoder<'a> {
         what: &str,
     ) -> Option<Spanned<String>> {
         match value {
-            Value::String(s) => Some(self.spanned(s.clone(), path)),
+            Value::String(s) => Some(self.spanned_value(s.clone(), path)),
             other => {
                 self.error(
                     path,
@@ -191,7 +204,7 @@ impl<'a> Decoder<'a> {
             _ => None,
         };
         match parsed {
-            Some(n) => Some(self.spanned(n, path)),
+            Some(n) => Some(self.spanned_value(n, path)),
             None => {
                 self.error(
                     path,
@@ -274,7 +287,12 @@ impl<'a> Decoder<'a> {
                 _ => {}
             }
         }
-        let version = self.required(version, &root, "the file", "spec")?;
+        // Without `spec:` the file is still read as version 1, so its other problems (and the
+        // names it declares) are not lost behind this one.
+        let version = match self.required(version, &root, "the file", "spec") {
+            Some(version) => version,
+            None => self.spanned(1, &root),
+        };
         if version.value != 1 {
             self.error(
                 &[Seg::Key("spec".into())],
@@ -461,7 +479,7 @@ impl<'a> Decoder<'a> {
                         Value::String(s) => Scalar::Str(s.clone()),
                         other => Scalar::Other(describe(other)),
                     };
-                    field.default = Some(self.spanned(scalar, p));
+                    field.default = Some(self.spanned_value(scalar, p));
                 }
                 "min_length" => field.min_length = self.count(child, p, "`min_length`"),
                 "max_length" => field.max_length = self.count(child, p, "`max_length`"),

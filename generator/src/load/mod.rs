@@ -101,17 +101,100 @@ pub fn load_source(source: &Source, diags: &mut Vec<Diagnostic>) -> Option<SpecF
     let value = match yaml::parse(&source.text) {
         Ok(value) => value,
         Err(err) => {
-            diags.push(Diagnostic::new(
-                Pos {
-                    file: source.display.clone(),
-                    line: err.line,
-                    col: err.col,
-                },
-                err.message,
-            ));
+            let (line, col, message) = refine_syntax_error(&source.text, err);
+            let file = source.display.clone();
+            diags.push(Diagnostic::new(Pos { file, line, col }, message));
             return None;
         }
     };
     let spans = SpanIndex::build(&source.text);
     decode::Decoder::new(&source.display, &spans, diags).file(&value, &source.rel_path)
+}
+
+/// The YAML parser places two common mistakes badly: a duplicate key at the start of the mapping
+/// holding it, and an unclosed quote at the end of the file. Point at the mistake instead.
+fn refine_syntax_error(text: &str, err: yaml::SyntaxError) -> (usize, usize, String) {
+    if let Some(key) = err
+        .message
+        .split("duplicate entry with key \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        && let Some((line, col)) = second_occurrence(text, err.line, key)
+    {
+        return (
+            line,
+            col,
+            format!("duplicate key `{key}`: it is already set above in the same mapping"),
+        );
+    }
+    if err.message.contains("end of stream")
+        && let Some((line, col)) = unclosed_quote(text)
+    {
+        return (
+            line,
+            col,
+            "unclosed quote: this string has no closing quote on its line".to_string(),
+        );
+    }
+    (err.line, err.col, err.message)
+}
+
+/// The second `key:` at the indentation of the mapping that starts on `from_line`.
+fn second_occurrence(text: &str, from_line: usize, key: &str) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.get(from_line.checked_sub(1)?)?;
+    let indent = start.len() - start.trim_start_matches([' ', '-']).len();
+    let mut seen = 0;
+    for (i, line) in lines.iter().enumerate().skip(from_line - 1) {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let this_indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        if this_indent < indent && i + 1 > from_line {
+            break;
+        }
+        let content = &line[this_indent..];
+        let written = content
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.starts_with(':'))
+            || content
+                .strip_prefix(&format!("\"{key}\""))
+                .is_some_and(|rest| rest.starts_with(':'));
+        if this_indent == indent && written {
+            seen += 1;
+            if seen == 2 {
+                return Some((i + 1, this_indent + 1));
+            }
+        }
+    }
+    None
+}
+
+/// The first quote that does not close on its own line (outside comments).
+fn unclosed_quote(text: &str) -> Option<(usize, usize)> {
+    for (i, line) in text.lines().enumerate() {
+        let mut open: Option<(char, usize)> = None;
+        let mut prev = ' ';
+        for (col, c) in line.chars().enumerate() {
+            match open {
+                Some((q, _)) if c == q && !(q == '"' && prev == '\\') => open = None,
+                Some(_) => {}
+                None if c == '#' && (prev == ' ' || col == 0) => break,
+                // A quote only opens a scalar at its start, not inside plain text like `it's`.
+                None if (c == '"' || c == '\'')
+                    && matches!(prev, ' ' | ':' | '-' | '[' | '{' | ',') =>
+                {
+                    open = Some((c, col));
+                }
+                None if (c == '"' || c == '\'') && col == 0 => open = Some((c, col)),
+                None => {}
+            }
+            prev = c;
+        }
+        if let Some((_, col)) = open {
+            return Some((i + 1, col + 1));
+        }
+    }
+    None
 }

@@ -20,6 +20,8 @@ pub type KeyPath = Vec<Seg>;
 #[derive(Debug, Default)]
 pub struct SpanIndex {
     positions: HashMap<KeyPath, (usize, usize)>,
+    /// Where a scalar value written on the same line as its key (or dash) starts.
+    values: HashMap<KeyPath, (usize, usize)>,
 }
 
 struct Open {
@@ -74,6 +76,14 @@ impl SpanIndex {
                 let skipped = after.len() - after.trim_start_matches(' ').len();
                 col += 1 + skipped;
                 rest = after.trim_start_matches(' ');
+                if !rest.is_empty()
+                    && split_key(rest).is_none()
+                    && !rest.starts_with("- ")
+                    && rest != "-"
+                {
+                    let item: KeyPath = stack.iter().map(|o| o.seg.clone()).collect();
+                    index.values.entry(item).or_insert((line_no, col + 1));
+                }
             }
 
             let Some((key, value)) = split_key(rest) else {
@@ -97,6 +107,15 @@ impl SpanIndex {
             }
         }
         index
+    }
+
+    /// Where the scalar value at `path` starts when it was written on its key's line; otherwise
+    /// the position of the key (or of its nearest indexed ancestor).
+    pub fn value_position(&self, path: &[Seg]) -> (usize, usize) {
+        self.values
+            .get(path)
+            .copied()
+            .unwrap_or_else(|| self.position(path))
     }
 
     /// The position of the node at `path`, or of its nearest indexed ancestor; `(1, 1)` at worst.

@@ -34,17 +34,37 @@ pub(crate) fn check_fields(
     place: Place,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut rust_names: HashMap<String, &str> = HashMap::new();
+    let mut rust_names: HashMap<String, (&str, &crate::diagnostics::Pos)> = HashMap::new();
     for field in fields {
         let name = &field.name.value;
         if !naming::is_clean(name) {
             diags.push(Diagnostic::new(field.name.pos.clone(), format!("field name `{name}` must start with an ASCII letter or `_` and use only ASCII letters, digits, `_` and `-`")));
         }
         let rust = naming::value_name(name);
-        if let Some(other) = rust_names.insert(rust.clone(), name) {
+        if let Some((other, pos)) = rust_names.insert(rust.clone(), (name, &field.name.pos)) {
             diags.push(Diagnostic::new(
                 field.name.pos.clone(),
-                format!("field `{name}` becomes the Rust name `{rust}`, like field `{other}`"),
+                format!(
+                    "field `{name}` becomes the Rust name `{rust}`, like field `{other}` at {pos}"
+                ),
+            ));
+        }
+        // Optional fields get a setter named after them, next to the generated methods.
+        let methods: &[&str] = match place {
+            Place::Object => &["new", "validate"],
+            Place::Query => &["new", "validate", "to_query_string"],
+            Place::Path => &[],
+        };
+        if !field.required && methods.contains(&rust.as_str()) {
+            diags.push(Diagnostic::new(
+                field.name.pos.clone(),
+                format!("optional field `{name}` would get a setter `{rust}()`, which clashes with the generated method of that name; rename the field or make it required"),
+            ));
+        }
+        if place == Place::Path && matches!(rust.as_str(), "body" | "query") {
+            diags.push(Diagnostic::new(
+                field.name.pos.clone(),
+                format!("path parameter `{name}` clashes with the operation's `{rust}` field; rename the parameter"),
             ));
         }
         check_field(field, catalog, place, diags);

@@ -15,6 +15,24 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "string", "bool", "i32", "i64", "u32", "u64", "money", "time", "list",
 ];
 
+/// Type names the generated code uses itself: a spec type of that name would shadow them.
+const RESERVED_TYPES: &[&str] = &[
+    "String",
+    "Vec",
+    "Option",
+    "Result",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Box",
+    "Self",
+    "ErrorCode",
+];
+
+/// Module names the generated root uses for its own files.
+const RESERVED_MODULES: &[&str] = &["paths", "catalog", "api"];
+
 /// What the rules need to know about named types.
 pub(crate) struct Catalog<'a> {
     /// Spec name -> (is enum, enum values or object field names, declaration position).
@@ -63,6 +81,16 @@ pub fn validate(files: &[SpecFile]) -> Vec<Diagnostic> {
     for file in files {
         for decl in &file.types {
             let name = decl.name.value.as_str();
+            if RESERVED_TYPES.contains(&naming::type_name(name).as_str()) {
+                diags.push(Diagnostic::new(
+                    decl.name.pos.clone(),
+                    format!(
+                        "type name `{name}` is reserved: the generated code uses `{}` itself",
+                        naming::type_name(name)
+                    ),
+                ));
+                continue;
+            }
             if naming::type_name(name) != name {
                 diags.push(Diagnostic::new(
                     decl.name.pos.clone(),
@@ -123,6 +151,19 @@ pub fn validate(files: &[SpecFile]) -> Vec<Diagnostic> {
                     ),
                 ));
             }
+        }
+    }
+
+    let mut modules: HashMap<String, &str> = HashMap::new();
+    for file in files
+        .iter()
+        .filter(|f| f.resource.is_some() || !f.types.is_empty())
+    {
+        let module = naming::module_name(&file.rel_path);
+        if RESERVED_MODULES.contains(&module.as_str()) {
+            diags.push(Diagnostic::new(file.version.pos.clone(), format!("`{}` would generate the module `{module}`, which the generated code reserves; rename the file", file.display)));
+        } else if let Some(other) = modules.insert(module.clone(), &file.display) {
+            diags.push(Diagnostic::new(file.version.pos.clone(), format!("`{}` and `{other}` would both generate the module `{module}`; rename one of them", file.display)));
         }
     }
 

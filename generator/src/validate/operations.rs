@@ -29,6 +29,19 @@ pub(super) fn check(
     let mut paths: HashMap<&str, &Pos> = HashMap::new();
     let mut ids: HashMap<String, (&str, &Pos)> = HashMap::new();
     let mut trie = Trie::default();
+    // Query struct names, to catch an operation named like another operation's query struct.
+    let query_structs: HashMap<String, &str> = files
+        .iter()
+        .filter_map(|f| f.resource.as_ref())
+        .flat_map(|r| &r.operations)
+        .filter(|op| !op.query.is_empty())
+        .map(|op| {
+            (
+                format!("{}Query", naming::type_name(&op.id.value)),
+                op.id.value.as_str(),
+            )
+        })
+        .collect();
     let mut origins: Vec<&Pos> = Vec::new();
     for file in files {
         let Some(resource) = &file.resource else {
@@ -55,6 +68,9 @@ pub(super) fn check(
                 if let Some((other, pos)) = type_names.get(&generated) {
                     diags.push(Diagnostic::new(op.id.pos.clone(), format!("operation `{}` generates the type `{generated}`, which clashes with type `{other}` at {pos}", op.id.value)));
                 }
+            }
+            if let Some(other) = query_structs.get(&struct_name) {
+                diags.push(Diagnostic::new(op.id.pos.clone(), format!("operation `{}` generates the struct `{struct_name}`, which is also the query struct of operation `{other}`; rename one of them", op.id.value)));
             }
             if let Some((other, pos)) = ids.insert(struct_name.clone(), (&op.id.value, &op.id.pos))
             {
@@ -149,10 +165,15 @@ fn check_path(
     }
     for name in &template_params {
         if !resource.params.iter().any(|p| p.name.value == *name) {
-            diags.push(Diagnostic::new(resource.params_pos.clone(), format!("path parameter `{name}` is in the template `{}` but not declared in `path_params`", path.value)));
+            let declared = resource.params.iter().map(|p| p.name.value.as_str());
+            let hint = crate::diagnostics::did_you_mean(name, declared)
+                .map(|s| format!(" (did you mean to name the parameter `{s}`?)"))
+                .unwrap_or_default();
+            diags.push(Diagnostic::new(resource.params_pos.clone(), format!("path parameter `{name}` is in the template `{}` but not declared in `path_params`{hint}", path.value)));
         }
     }
-    for param in &resource.params {
+    // A malformed template is reported already; its parameters cannot be compared.
+    for param in resource.params.iter().filter(|_| ok) {
         if !template_params.contains(&param.name.value.as_str()) {
             diags.push(Diagnostic::new(
                 param.name.pos.clone(),
@@ -254,9 +275,19 @@ fn check_operation(op: &OperationDecl, catalog: &Catalog<'_>, diags: &mut Vec<Di
             .as_ref()
             .and_then(|b| object_fields(catalog, &b.value))
             .and_then(|fields| fields.iter().find(|f| f.name.value == key.value));
+        let body_known = op
+            .body
+            .as_ref()
+            .is_some_and(|b| catalog.types.contains_key(b.value.as_str()));
         match body_field {
+            // An unknown body type is reported already; saying the key is missing would repeat it.
+            None if op.body.is_some() && !body_known => {}
             _ if op.body.is_none() => diags.push(Diagnostic::new(key.pos.clone(), format!("`idempotency_key` `{}` needs a `body` to live in", key.value))),
-            None => diags.push(Diagnostic::new(key.pos.clone(), format!("`idempotency_key` `{}` is not a field of the body", key.value))),
+            None => {
+                let names = op.body.as_ref().and_then(|b| object_fields(catalog, &b.value)).unwrap_or_default();
+                let hint = crate::diagnostics::did_you_mean(&key.value, names.iter().map(|f| f.name.value.as_str())).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                diags.push(Diagnostic::new(key.pos.clone(), format!("`idempotency_key` `{}` is not a field of the body{hint}", key.value)));
+            }
             Some(field) if !field.required || field.ty.value != "string" => diags.push(Diagnostic::new(
                 key.pos.clone(),
                 format!("`idempotency_key` `{}` must be a required `string` field of the body; it is {}`{}`", key.value, if field.required { "" } else { "an optional " }, field.ty.value),
@@ -279,7 +310,10 @@ fn check_operation(op: &OperationDecl, catalog: &Catalog<'_>, diags: &mut Vec<Di
         }
         for (what, name) in [("offset", &pagination.offset), ("limit", &pagination.limit)] {
             match op.query.iter().find(|f| f.name.value == name.value) {
-                None => diags.push(Diagnostic::new(name.pos.clone(), format!("`pagination.{what}` names `{}`, which is not a query parameter", name.value))),
+                None => {
+                    let hint = crate::diagnostics::did_you_mean(&name.value, op.query.iter().map(|f| f.name.value.as_str())).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    diags.push(Diagnostic::new(name.pos.clone(), format!("`pagination.{what}` names `{}`, which is not a query parameter{hint}", name.value)));
+                }
                 Some(f) if !matches!(f.ty.value.as_str(), "i32" | "i64" | "u32" | "u64") => diags.push(Diagnostic::new(name.pos.clone(), format!("`pagination.{what}` `{}` must be an integer query parameter, not `{}`", name.value, f.ty.value))),
                 Some(f) if f.required && what == "offset" => diags.push(Diagnostic::new(name.pos.clone(), format!("`pagination.offset` `{}` must be optional so pages can be walked from the first", name.value))),
                 Some(_) => {}
