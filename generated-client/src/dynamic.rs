@@ -40,6 +40,8 @@ pub enum ValueKind {
     Bool,
     /// An RFC 3339 time.
     Time,
+    /// A date, `YYYY-MM-DD`.
+    Date,
     /// One of the listed values (others are accepted too: enums are open).
     Enum(&'static [&'static str]),
     /// A JSON object or list.

@@ -95,6 +95,59 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// A calendar date as it travels on the wire, `YYYY-MM-DD` (e.g. a bill date), kept as received.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Date(String);
+
+/// `YYYY-MM-DD`.
+const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+impl Date {
+    /// Formats a date as `YYYY-MM-DD`.
+    pub fn from_date(date: time::Date) -> Self {
+        Date(
+            date.format(DATE_FORMAT)
+                .unwrap_or_else(|_| date.to_string()),
+        )
+    }
+
+    /// Takes a wire string as it is; [`Date::parse`] tells whether it is a valid date.
+    pub fn from_wire(raw: impl Into<String>) -> Self {
+        Date(raw.into())
+    }
+
+    /// The wire string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parses the wire string.
+    pub fn parse(&self) -> Result<time::Date, time::error::Parse> {
+        time::Date::parse(&self.0, DATE_FORMAT)
+    }
+}
+
+impl From<time::Date> for Date {
+    fn from(date: time::Date) -> Self {
+        Date::from_date(date)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    /// Accepts any string, like [`Timestamp`]: a response stays decodable.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Date)
+    }
+}
+
 /// Deserializes `null` or an absent field as the type's default (an empty list, say).
 pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -324,6 +377,16 @@ pub fn check_time(field: &FieldPath<'_>, value: &Timestamp) -> Result<(), Error>
         Error::invalid(
             field.to_string(),
             format!("is not an RFC 3339 time ({e}): {:?}", value.as_str()),
+        )
+    })
+}
+
+/// Checks that a date field a request sends is a valid `YYYY-MM-DD` date.
+pub fn check_date(field: &FieldPath<'_>, value: &Date) -> Result<(), Error> {
+    value.parse().map(|_| ()).map_err(|_| {
+        Error::invalid(
+            field.to_string(),
+            format!("is not a date in the form YYYY-MM-DD: {:?}", value.as_str()),
         )
     })
 }

@@ -16,6 +16,7 @@ fn kind(ty: &Ty, enums: &HashMap<&str, Vec<&str>>) -> TokenStream {
         Ty::Int(_) => quote!(Integer),
         Ty::Money => quote!(Money),
         Ty::Time => quote!(Time),
+        Ty::Date => quote!(Date),
         Ty::Enum(name) => {
             let values = enums.get(name.as_str()).cloned().unwrap_or_default();
             quote!(Enum(&[#(#values),*]))

@@ -43,6 +43,7 @@ pub fn field(field: &FieldDef) -> TokenStream {
     match field.ty {
         Ty::Money => line.push("Unit: 分 (fen).".into()),
         Ty::Time => line.push("RFC 3339 time.".into()),
+        Ty::Date => line.push("Date, `YYYY-MM-DD`.".into()),
         Ty::List(ref inner) if **inner == Ty::Money => line.push("Unit: 分 (fen).".into()),
         _ => {}
     }

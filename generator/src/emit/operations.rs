@@ -12,7 +12,7 @@ use crate::naming::ident;
 fn to_text(ty: &Ty, value: &TokenStream) -> TokenStream {
     match ty {
         Ty::String => quote!(#value),
-        Ty::Enum(_) | Ty::Time => quote!(#value.as_str()),
+        Ty::Enum(_) | Ty::Time | Ty::Date => quote!(#value.as_str()),
         Ty::Bool => quote!(if *#value { "true" } else { "false" }),
         Ty::Money => quote!(&#value.get().to_string()),
         _ => quote!(&#value.to_string()),

@@ -19,6 +19,7 @@ pub fn rust_type(ty: &Ty) -> TokenStream {
         }
         Ty::Money => quote!(crate::Fen),
         Ty::Time => quote!(crate::Timestamp),
+        Ty::Date => quote!(crate::Date),
         Ty::List(inner) => {
             let inner = rust_type(inner);
             quote!(Vec<#inner>)
@@ -51,6 +52,7 @@ fn param(field: &FieldDef, value: &TokenStream) -> (TokenStream, TokenStream) {
         Ty::String => (quote!(impl Into<String>), quote!(#value.into())),
         Ty::Money => (quote!(impl Into<crate::Fen>), quote!(#value.into())),
         Ty::Time => (quote!(impl Into<crate::Timestamp>), quote!(#value.into())),
+        Ty::Date => (quote!(impl Into<crate::Date>), quote!(#value.into())),
         other => (rust_type(other), quote!(#value)),
     }
 }
@@ -199,6 +201,7 @@ fn value_checks(field: &FieldDef, ty: &Ty, value: &TokenStream, at: &TokenStream
             quote!(crate::wire::check_range(&#at, i128::from(#number), #min, #max)?;)
         }
         Ty::Time => quote!(crate::wire::check_time(&#at, #value)?;),
+        Ty::Date => quote!(crate::wire::check_date(&#at, #value)?;),
         // Known values are plain ASCII; an `Unknown` one is sent as given, so it is checked.
         Ty::Enum(_) => quote!(crate::wire::check_text(&#at, #value.as_str())?;),
         Ty::Object(_) => quote!(#value.validate(&#at)?;),

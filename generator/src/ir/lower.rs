@@ -33,6 +33,7 @@ impl<'a> Symbols<'a> {
             "u64" => Ty::Int(IntKind::U64),
             "money" => Ty::Money,
             "time" => Ty::Time,
+            "date" => Ty::Date,
             "list" => Ty::List(Box::new(self.resolve(items?, None)?)),
             named => match self.kinds.get(named)? {
                 true => Ty::Enum(naming::type_name(named)),

@@ -99,6 +99,8 @@ pub enum Ty {
     Money,
     /// An RFC 3339 time.
     Time,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
     /// A list.
     List(Box<Ty>),
     /// A named object type.

@@ -12,7 +12,7 @@ use crate::naming;
 
 /// The built-in field types.
 pub const BUILTIN_TYPES: &[&str] = &[
-    "string", "bool", "i32", "i64", "u32", "u64", "money", "time", "list",
+    "string", "bool", "i32", "i64", "u32", "u64", "money", "time", "date", "list",
 ];
 
 /// Type names the generated code uses itself: a spec type of that name would shadow them.
