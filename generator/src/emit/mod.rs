@@ -10,7 +10,7 @@ mod types;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Api, ErrorCodeDef, Module, VariantDef};
+use crate::ir::{Api, ErrorCodeDef, Module, NotificationDef, VariantDef};
 use crate::naming::ident;
 
 /// The tokens of one module, with the spec file they come from.
@@ -94,6 +94,75 @@ fn error_codes(codes: &[ErrorCodeDef]) -> TokenStream {
     types::open_enum(&ident("ErrorCode"), doc, &variants, status_fn)
 }
 
+fn notifications(defs: &[NotificationDef]) -> TokenStream {
+    let variants = defs.iter().map(|n| {
+        let variant = ident(&n.variant);
+        let resource = ident(&n.resource);
+        let mut paragraphs: Vec<String> = n.summary.iter().cloned().collect();
+        paragraphs.extend(n.description.clone());
+        let mut facts = format!("Event type `{}`", n.event_type);
+        if let Some(original) = &n.original_type {
+            facts.push_str(&format!(", resource `original_type` `{original}`"));
+        }
+        facts.push('.');
+        paragraphs.push(facts);
+        if !n.docs.is_empty() {
+            let links: Vec<String> = n.docs.iter().map(|d| format!("- <{d}>")).collect();
+            paragraphs.push(format!("Official documentation:\n{}", links.join("\n")));
+        }
+        let doc = docs::doc(&paragraphs);
+        quote!(#doc #variant(Box<#resource>),)
+    });
+    let decodes = defs.iter().map(|n| {
+        let variant = ident(&n.variant);
+        let event = &n.event_type;
+        quote!(#event => serde_json::from_slice(plaintext).map(|resource| Self::#variant(Box::new(resource))),)
+    });
+    let names = defs.iter().map(|n| {
+        let variant = ident(&n.variant);
+        let event = &n.event_type;
+        quote!(Self::#variant(_) => #event,)
+    });
+    quote! {
+        /// The decrypted `resource` of a notification, typed by its `event_type`.
+        ///
+        /// Event types the spec does not describe keep their decrypted JSON in `Unknown`.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum NotificationResource {
+            #(#variants)*
+            /// An event type this version of the spec does not describe.
+            Unknown {
+                /// The `event_type` as received.
+                event_type: String,
+                /// The decrypted resource.
+                resource: serde_json::Value,
+            },
+        }
+
+        impl NotificationResource {
+            /// Decodes a decrypted resource of the given event type.
+            pub fn decode(event_type: &str, plaintext: &[u8]) -> Result<Self, serde_json::Error> {
+                match event_type {
+                    #(#decodes)*
+                    other => serde_json::from_slice(plaintext).map(|resource| Self::Unknown {
+                        event_type: other.to_owned(),
+                        resource,
+                    }),
+                }
+            }
+
+            /// The event type this resource came with.
+            pub fn event_type(&self) -> &str {
+                match self {
+                    #(#names)*
+                    Self::Unknown { event_type, .. } => event_type,
+                }
+            }
+        }
+    }
+}
+
 /// Emits the whole API.
 pub fn emit(api: &Api, include: impl Fn(&str) -> TokenStream) -> Emitted {
     let modules: Vec<EmittedModule> = api
@@ -133,6 +202,7 @@ pub fn emit(api: &Api, include: impl Fn(&str) -> TokenStream) -> Emitted {
     let paths_include = include("paths");
     let catalog_include = include("catalog");
     let error_code = error_codes(&api.error_codes);
+    let notification = notifications(&api.notifications);
     let root = quote! {
         #(#declarations)*
 
@@ -148,6 +218,8 @@ pub fn emit(api: &Api, include: impl Fn(&str) -> TokenStream) -> Emitted {
         }
 
         #error_code
+
+        #notification
     };
     Emitted {
         modules,

@@ -203,6 +203,7 @@ pub fn lower(files: &[SpecFile]) -> Api {
     let symbols = Symbols::new(files);
     let mut modules = Vec::new();
     let mut error_codes = Vec::new();
+    let mut notifications = Vec::new();
     for (file, module_name) in files.iter().zip(&module_names) {
         let types: Vec<TypeDef> = file
             .types
@@ -272,6 +273,17 @@ pub fn lower(files: &[SpecFile]) -> Api {
             .into_iter()
             .filter(|name| !local.contains(name.as_str()))
             .collect();
+        for n in &file.notifications {
+            notifications.push(NotificationDef {
+                event_type: n.event_type.value.clone(),
+                variant: naming::variant_name(&n.event_type.value),
+                resource: naming::type_name(&n.resource.value),
+                original_type: n.original_type.clone(),
+                summary: n.summary.clone(),
+                description: n.description.clone(),
+                docs: n.docs.iter().map(|d| d.value.clone()).collect(),
+            });
+        }
         for code in &file.error_codes {
             error_codes.push(ErrorCodeDef {
                 code: code.code.value.clone(),
@@ -296,6 +308,7 @@ pub fn lower(files: &[SpecFile]) -> Api {
     Api {
         modules,
         error_codes,
+        notifications,
         tree,
     }
 }

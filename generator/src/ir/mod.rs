@@ -13,6 +13,8 @@ pub struct Api {
     pub modules: Vec<Module>,
     /// Every documented error code, in spec order.
     pub error_codes: Vec<ErrorCodeDef>,
+    /// Every notification event, in spec order.
+    pub notifications: Vec<NotificationDef>,
     /// The root of the client chain (`client.v3()...`).
     pub tree: Node,
 }
@@ -302,6 +304,25 @@ pub struct PaginationDef {
     pub total: Option<FieldDef>,
     /// The response field echoing the page size (named like the limit parameter), if any.
     pub response_limit: Option<FieldDef>,
+}
+
+/// A notification event and the type of its decrypted resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationDef {
+    /// The wire `event_type`, e.g. `COUPON.USE`.
+    pub event_type: String,
+    /// The variant name, e.g. `CouponUse`.
+    pub variant: String,
+    /// The resource type name.
+    pub resource: String,
+    /// `resource.original_type`, when documented.
+    pub original_type: Option<String>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Official documentation links.
+    pub docs: Vec<String>,
 }
 
 /// A documented error code.

@@ -13,6 +13,14 @@ const FILE_KEYS: &[&str] = &[
     "operations",
     "types",
     "error_codes",
+    "notifications",
+];
+const NOTIFICATION_KEYS: &[&str] = &[
+    "summary",
+    "description",
+    "docs",
+    "original_type",
+    "resource",
 ];
 const OPERATION_KEYS: &[&str] = &[
     "id",
@@ -274,6 +282,7 @@ impl<'a> Decoder<'a> {
         let mut operations = None;
         let mut types = Vec::new();
         let mut error_codes = Vec::new();
+        let mut notifications = Vec::new();
         for (key, child, p) in &entries {
             match key.as_str() {
                 "spec" => version = self.integer(child, p, "`spec`"),
@@ -284,6 +293,7 @@ impl<'a> Decoder<'a> {
                 "operations" => operations = Some((*child, p.clone())),
                 "types" => types = self.types(child, p),
                 "error_codes" => error_codes = self.error_codes(child, p),
+                "notifications" => notifications = self.notifications(child, p),
                 _ => {}
             }
         }
@@ -343,6 +353,7 @@ impl<'a> Decoder<'a> {
             resource,
             types,
             error_codes,
+            notifications,
         })
     }
 
@@ -578,6 +589,44 @@ impl<'a> Decoder<'a> {
                     _ => {}
                 }
             }
+            out.push(decl);
+        }
+        out
+    }
+
+    fn notifications(&mut self, value: &Value, path: &KeyPath) -> Vec<NotificationDecl> {
+        let Some(entries) = self.mapping(value, path, "`notifications`", None) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (event_type, child, p) in &entries {
+            let what = format!("notification `{event_type}`");
+            let Some(fields) = self.mapping(child, p, &what, Some(NOTIFICATION_KEYS)) else {
+                continue;
+            };
+            let mut decl = NotificationDecl {
+                event_type: self.spanned(event_type.clone(), p),
+                summary: None,
+                description: None,
+                docs: Vec::new(),
+                original_type: None,
+                resource: self.spanned(String::new(), p),
+            };
+            let mut resource = None;
+            for (key, v, kp) in &fields {
+                match key.as_str() {
+                    "summary" => decl.summary = self.string(v, kp, "`summary`"),
+                    "description" => decl.description = self.string(v, kp, "`description`"),
+                    "docs" => decl.docs = self.string_list(v, kp, "`docs`"),
+                    "original_type" => decl.original_type = self.string(v, kp, "`original_type`"),
+                    "resource" => resource = self.strict_string(v, kp, "`resource`"),
+                    _ => {}
+                }
+            }
+            let Some(resource) = self.required(resource, p, &what, "resource") else {
+                continue;
+            };
+            decl.resource = resource;
             out.push(decl);
         }
         out

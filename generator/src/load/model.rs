@@ -26,6 +26,25 @@ pub struct SpecFile {
     pub types: Vec<TypeDecl>,
     /// Error codes.
     pub error_codes: Vec<ErrorCodeDecl>,
+    /// Notifications WeChat Pay sends to the merchant.
+    pub notifications: Vec<NotificationDecl>,
+}
+
+/// A notification (callback) event WeChat Pay sends to the merchant's notify URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationDecl {
+    /// The `event_type`, e.g. `COUPON.USE`.
+    pub event_type: Spanned<String>,
+    /// One-line summary.
+    pub summary: Option<String>,
+    /// Longer description.
+    pub description: Option<String>,
+    /// Official documentation links.
+    pub docs: Vec<Spanned<String>>,
+    /// The `resource.original_type` WeChat Pay sends, e.g. `coupon`.
+    pub original_type: Option<String>,
+    /// The object type of the decrypted resource.
+    pub resource: Spanned<String>,
 }
 
 /// A resource path and its operations.

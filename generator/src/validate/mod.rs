@@ -203,8 +203,56 @@ pub fn validate(files: &[SpecFile]) -> Vec<Diagnostic> {
             }
         }
     }
+    check_notifications(files, &catalog, &mut diags);
     operations::check(files, &catalog, &rust_type_names, &mut diags);
     diags.sort();
     diags.dedup();
     diags
+}
+
+/// Notifications: unique event types (and variants), an object resource type, https links.
+fn check_notifications(files: &[SpecFile], catalog: &Catalog<'_>, diags: &mut Vec<Diagnostic>) {
+    let mut variants: HashMap<String, (&str, &Pos)> = HashMap::new();
+    for notification in files.iter().flat_map(|f| &f.notifications) {
+        let event = &notification.event_type;
+        let variant = naming::variant_name(&event.value);
+        if variant == "Unknown" {
+            diags.push(Diagnostic::new(
+                event.pos.clone(),
+                "`UNKNOWN` is reserved for event types the spec does not describe",
+            ));
+        } else if let Some((other, pos)) =
+            variants.insert(variant.clone(), (&event.value, &event.pos))
+        {
+            let message = if other == event.value {
+                format!("notification `{other}` is already declared at {pos}")
+            } else {
+                format!(
+                    "notification `{}` becomes the variant `{variant}`, like `{other}` at {pos}",
+                    event.value
+                )
+            };
+            diags.push(Diagnostic::new(event.pos.clone(), message));
+        }
+        let resource = &notification.resource;
+        match catalog.types.get(resource.value.as_str()) {
+            None => catalog.unknown_type(&resource.value, &resource.pos, diags),
+            Some(info) if info.is_enum => diags.push(Diagnostic::new(
+                resource.pos.clone(),
+                format!(
+                    "`resource` must name an object type; `{}` is an enum",
+                    resource.value
+                ),
+            )),
+            Some(_) => {}
+        }
+        for url in &notification.docs {
+            if !url.value.starts_with("https://") {
+                diags.push(Diagnostic::new(
+                    url.pos.clone(),
+                    format!("doc links must be https URLs, found {:?}", url.value),
+                ));
+            }
+        }
+    }
 }
