@@ -1,0 +1,243 @@
+//! Exit codes, and how each failure is reported on standard error.
+
+use std::fmt::Write as _;
+
+use wechatpay_apiv3::Error;
+
+use crate::args::UsageError;
+use crate::config::ConfigError;
+
+/// Success.
+pub const OK: u8 = 0;
+/// Anything unexpected (an I/O error writing the output, ...).
+pub const INTERNAL: u8 = 1;
+/// Bad flags, a missing required flag, an invalid value, or a request that breaks the spec's
+/// constraints (nothing was sent).
+pub const USAGE: u8 = 2;
+/// Missing or unusable configuration (credentials, keys, base URL).
+pub const CONFIG: u8 = 3;
+/// WeChat Pay answered 4xx.
+pub const API_4XX: u8 = 4;
+/// WeChat Pay answered 5xx (or another non-2xx, non-4xx status).
+pub const API_5XX: u8 = 5;
+/// A 2xx response whose signature could not be verified.
+pub const VERIFICATION: u8 = 6;
+/// No complete response: connection failure or timeout.
+pub const TRANSPORT: u8 = 7;
+/// A verified response whose body is not the shape the spec declares.
+pub const DECODE: u8 = 8;
+
+/// The exit-code table, for `wxpay --help`.
+pub const TABLE: &str = "  0  success
+  1  unexpected failure (e.g. cannot write the output)
+  2  usage error: bad flag, missing required flag, invalid value, or a request that breaks
+     the spec's constraints (nothing was sent)
+  3  configuration error: missing or unusable credentials, keys or base URL
+  4  API error, HTTP 4xx (code, message, detail and Request-ID on stderr)
+  5  API error, HTTP 5xx
+  6  response signature verification failed (the response was not trusted)
+  7  transport failure or timeout (no complete response)
+  8  the verified response does not decode as the spec declares";
+
+/// Why a run failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The command line is wrong.
+    Usage(UsageError),
+    /// The configuration is wrong.
+    Config(ConfigError),
+    /// The client failed; `hint` adds advice for this operation (e.g. how to retry safely).
+    Client {
+        /// The error.
+        error: Error,
+        /// Advice to print after it.
+        hint: Option<String>,
+    },
+    /// Writing the output failed.
+    Io(std::io::Error),
+}
+
+impl From<UsageError> for Failure {
+    fn from(error: UsageError) -> Self {
+        Failure::Usage(error)
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(error: ConfigError) -> Self {
+        Failure::Config(error)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Client { error, hint: None }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Self {
+        Failure::Io(error)
+    }
+}
+
+/// The exit code of a client error.
+pub fn code_of(error: &Error) -> u8 {
+    match error {
+        Error::Api(api) if (400..500).contains(&api.status) => API_4XX,
+        Error::Api(_) => API_5XX,
+        Error::Verification { .. } => VERIFICATION,
+        Error::Transport { .. } | Error::Timeout(_) => TRANSPORT,
+        Error::Decode { .. } => DECODE,
+        Error::InvalidRequest { .. } => USAGE,
+        Error::Config(_) => CONFIG,
+        _ => INTERNAL,
+    }
+}
+
+impl Failure {
+    /// The process exit code.
+    pub fn code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => USAGE,
+            Failure::Config(_) => CONFIG,
+            Failure::Client { error, .. } => code_of(error),
+            Failure::Io(_) => INTERNAL,
+        }
+    }
+
+    /// The text for standard error (ends with a newline).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        match self {
+            Failure::Usage(e) => {
+                let _ = writeln!(out, "wxpay: {e}");
+                out.push_str("Run `wxpay --help` for usage.\n");
+            }
+            Failure::Config(e) => {
+                let _ = writeln!(out, "wxpay: configuration error: {e}");
+            }
+            Failure::Client { error, hint } => {
+                render_client_error(&mut out, error);
+                if let Some(hint) = hint {
+                    let _ = writeln!(out, "  hint:       {hint}");
+                }
+            }
+            Failure::Io(e) => {
+                let _ = writeln!(out, "wxpay: cannot write the output: {e}");
+            }
+        }
+        out
+    }
+}
+
+fn render_client_error(out: &mut String, error: &Error) {
+    match error {
+        Error::Api(api) => {
+            let _ = writeln!(out, "wxpay: API error: HTTP {}", api.status);
+            if let Some(code) = api.code_str() {
+                let _ = writeln!(out, "  code:       {code}");
+            }
+            if let Some(message) = &api.message {
+                let _ = writeln!(out, "  message:    {message}");
+            }
+            if let Some(detail) = &api.detail {
+                let _ = writeln!(out, "  detail:     {detail}");
+            }
+            if let Some(excerpt) = &api.raw_excerpt {
+                let _ = writeln!(out, "  body:       {excerpt:?}");
+            }
+            if let Some(id) = &api.request_id {
+                let _ = writeln!(out, "  Request-ID: {id}");
+            }
+        }
+        Error::Verification { kind, request_id } => {
+            let _ = writeln!(
+                out,
+                "wxpay: response verification failed: {kind}\n  \
+                 the response was rejected and is not shown; check the WeChat Pay platform \
+                 certificates / public key you configured"
+            );
+            if let Some(id) = request_id {
+                let _ = writeln!(out, "  Request-ID: {id}");
+            }
+        }
+        Error::InvalidRequest { field, problem } => {
+            let _ = writeln!(
+                out,
+                "wxpay: invalid request: `{field}` {problem}\n  nothing was sent"
+            );
+        }
+        Error::Config(message) => {
+            let _ = writeln!(out, "wxpay: configuration error: {message}");
+        }
+        Error::Decode { request_id, .. } => {
+            let _ = writeln!(out, "wxpay: {error}");
+            if let Some(id) = request_id {
+                let _ = writeln!(out, "  Request-ID: {id}");
+            }
+        }
+        other => {
+            let _ = writeln!(out, "wxpay: {other}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wechatpay_apiv3::error::{ApiError, VerificationError};
+
+    fn api(status: u16, body: &str) -> Error {
+        ApiError::from_response(status, body.as_bytes(), Some("REQ-1".to_owned())).into()
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(code_of(&api(404, "")), API_4XX);
+        assert_eq!(code_of(&api(429, "")), API_4XX);
+        assert_eq!(code_of(&api(500, "")), API_5XX);
+        assert_eq!(code_of(&api(302, "")), API_5XX);
+        let verification = Error::Verification {
+            kind: VerificationError::MissingHeader("Wechatpay-Signature"),
+            request_id: None,
+        };
+        assert_eq!(code_of(&verification), VERIFICATION);
+        assert_eq!(
+            code_of(&Error::Timeout(std::time::Duration::from_secs(1))),
+            TRANSPORT
+        );
+        let transport = Error::Transport {
+            message: "refused".into(),
+            connect: true,
+        };
+        assert_eq!(code_of(&transport), TRANSPORT);
+        let invalid = Error::InvalidRequest {
+            field: "body.stock_id".into(),
+            problem: "is too long".into(),
+        };
+        assert_eq!(code_of(&invalid), USAGE);
+        assert_eq!(code_of(&Error::Config("x".into())), CONFIG);
+        assert_eq!(Failure::Usage(crate::args::usage("x")).code(), USAGE);
+        assert_eq!(Failure::Config(ConfigError("x".into())).code(), CONFIG);
+    }
+
+    #[test]
+    fn api_errors_show_everything_to_act_on() {
+        let body = r#"{"code":"PARAM_ERROR","message":"bad","detail":{"field":"/stock_id","value":"x","issue":"too long","location":"body"}}"#;
+        let text = Failure::from(api(400, body)).render();
+        for part in [
+            "HTTP 400",
+            "code:       PARAM_ERROR",
+            "message:    bad",
+            "field=/stock_id",
+            "issue=too long",
+            "location=body",
+            "Request-ID: REQ-1",
+        ] {
+            assert!(text.contains(part), "{part} missing from {text}");
+        }
+        let text = Failure::from(api(502, "<html>")).render();
+        assert!(text.contains("body:       \"<html>\""), "{text}");
+    }
+}
