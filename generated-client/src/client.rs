@@ -11,7 +11,10 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValu
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
-use crate::auth::{Clock, MerchantPrivateKey, NonceSource, ResponseHeaders, Signer, Verifier};
+use crate::auth::{
+    ApiV3Key, Clock, MerchantPrivateKey, NonceSource, ResponseHeaders, Signer, Verifier,
+};
+use crate::certificates::{CertificateOptions, Keys};
 use crate::error::{ApiError, Error};
 use crate::operation::{CallOptions, HttpRequest, OperationMeta};
 use crate::retry::{RetryPolicy, parse_retry_after};
@@ -53,8 +56,9 @@ struct Inner {
     /// `Some` when failover is enabled.
     backup_base_url: Option<String>,
     signer: Signer,
-    verifier: Verifier,
-    wechatpay_serial: Option<HeaderValue>,
+    // [certificates] The verifier and the `Wechatpay-Serial` sent; refreshed from
+    // `/v3/certificates` when an APIv3 key is configured.
+    keys: Keys,
     transport: Transport,
     timeout: Duration,
     retry: RetryPolicy,
@@ -81,6 +85,8 @@ pub(crate) struct VerifiedResponse {
     #[allow(dead_code, reason = "kept for callers that need the exact 2xx status")]
     pub(crate) status: u16,
     pub(crate) request_id: Option<String>,
+    /// The response headers (the certificate download verifies its answer itself).
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
 }
 
@@ -135,9 +141,15 @@ impl Client {
         self.inner.backup_base_url.as_deref()
     }
 
-    /// The verifier that 2xx responses are checked with.
-    pub fn verifier(&self) -> &Verifier {
-        &self.inner.verifier
+    /// The verifier that 2xx responses are checked with: a snapshot (cheap to clone) that
+    /// includes the platform certificates downloaded so far.
+    pub fn verifier(&self) -> Verifier {
+        self.inner.keys.verifier().into_owned()
+    }
+
+    // [certificates] The keys, for the certificate refresh in `crate::certificates`.
+    pub(crate) fn keys(&self) -> &Keys {
+        &self.inner.keys
     }
 
     /// Sends one call: signs, sends, verifies and retries (when the operation is idempotent)
@@ -282,7 +294,12 @@ impl Client {
             }
             (result, _) => result?,
         };
-        read_response(&inner.verifier, meta, response, span)
+        // [certificates] A 2xx signed under a serial the client does not hold yet first makes it
+        // download the platform certificates (lazy refresh), then is verified as usual.
+        if let Some(serial) = inner.keys.unknown_serial(meta, &response) {
+            crate::certificates::refresh_for_serial(self, &serial).await?;
+        }
+        read_response(&inner.keys.verifier(), meta, response, span)
     }
 
     /// The headers of one attempt, with a fresh signature over the exact bytes sent.
@@ -303,8 +320,8 @@ impl Client {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         headers.insert(USER_AGENT, inner.user_agent.clone());
-        if let Some(serial) = &inner.wechatpay_serial {
-            headers.insert("wechatpay-serial", serial.clone());
+        if let Some(serial) = inner.keys.serial_header() {
+            headers.insert("wechatpay-serial", serial);
         }
         Ok(headers)
     }
@@ -334,6 +351,7 @@ fn read_response(
         return Ok(VerifiedResponse {
             status,
             request_id,
+            headers: response.headers,
             body: response.body,
         });
     }
@@ -458,7 +476,8 @@ fn check_header_token(value: &str, what: &str) -> Result<(), Error> {
 ///
 /// Required: [`mchid`](Self::mchid), [`merchant_serial`](Self::merchant_serial), a private key,
 /// and at least one WeChat Pay verification key (a platform certificate, the WeChat Pay public
-/// key, or a ready [`Verifier`]). Setters never fail; [`build`](Self::build) reports the first
+/// key, or a ready [`Verifier`]) unless platform certificates are downloaded automatically
+/// ([`api_v3_key`](Self::api_v3_key) with [`auto_certificates`](Self::auto_certificates)). Setters never fail; [`build`](Self::build) reports the first
 /// problem. `Debug` never shows key material.
 #[derive(Default)]
 pub struct ClientBuilder {
@@ -476,6 +495,10 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     clock: Option<Arc<dyn Clock>>,
     nonce_source: Option<Arc<dyn NonceSource>>,
+    // [certificates] The APIv3 key, lazy download, and its rate limit.
+    api_v3_key: Option<ApiV3Key>,
+    auto_certificates: bool,
+    certificate_refresh_interval: Option<Duration>,
     /// The first error met by a setter (a key that does not parse, a file that cannot be read).
     error: Option<Error>,
 }
@@ -505,6 +528,12 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
+            .field("api_v3_key", &self.api_v3_key)
+            .field("auto_certificates", &self.auto_certificates)
+            .field(
+                "certificate_refresh_interval",
+                &self.certificate_refresh_interval,
+            )
             .field("error", &self.error)
             .finish_non_exhaustive()
     }
@@ -600,6 +629,37 @@ impl ClientBuilder {
     /// added to it.
     pub fn verifier(mut self, verifier: Verifier) -> Self {
         self.verifier = Some(verifier);
+        self
+    }
+
+    // [certificates]
+    /// The merchant's APIv3 key (APIv3密钥, 32 characters), which decrypts
+    /// platform certificates downloaded from `/v3/certificates`; enables
+    /// [`Client::refresh_certificates`].
+    pub fn api_v3_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        match ApiV3Key::new(key) {
+            Ok(key) => self.api_v3_key = Some(key),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    // [certificates]
+    /// Whether a 2xx response signed under a platform-certificate serial the
+    /// client does not hold makes it download `/v3/certificates` and retry the verification
+    /// once (off by default; needs [`api_v3_key`](Self::api_v3_key)). With it, no verification
+    /// key needs to be configured up front. `PUB_KEY_ID_…` serials never trigger a download.
+    /// See [`certificates`](crate::certificates).
+    pub fn auto_certificates(mut self, enabled: bool) -> Self {
+        self.auto_certificates = enabled;
+        self
+    }
+
+    // [certificates]
+    /// The shortest time between two downloads triggered by unknown serials
+    /// (default 60 s, [`DEFAULT_REFRESH_INTERVAL`](crate::certificates::DEFAULT_REFRESH_INTERVAL)).
+    pub fn certificate_refresh_interval(mut self, interval: Duration) -> Self {
+        self.certificate_refresh_interval = Some(interval);
         self
     }
 
@@ -774,18 +834,16 @@ impl ClientBuilder {
         for (id, pem) in &self.public_keys {
             verifier.add_public_key_pem(id.as_str(), pem)?;
         }
-        let Some(preferred_serial) = verifier.preferred_serial() else {
-            return Err(Error::Config(
-                "no WeChat Pay key to verify responses with: add the WeChat Pay public key \
-                 (public_key_pem) or a platform certificate (platform_certificate_pem)"
-                    .into(),
-            ));
-        };
-        let wechatpay_serial = Some(HeaderValue::from_str(&preferred_serial).map_err(|_| {
-            Error::Config(format!(
-                "WeChat Pay key id {preferred_serial:?} is not a valid header value"
-            ))
-        })?);
+        // [certificates] Checks that something can verify responses, and picks the
+        // `Wechatpay-Serial` to send.
+        let keys = Keys::new(
+            verifier,
+            CertificateOptions {
+                api_v3_key: self.api_v3_key,
+                lazy: self.auto_certificates,
+                min_interval: self.certificate_refresh_interval,
+            },
+        )?;
 
         let mut signer = Signer::new(mchid.clone(), merchant_serial.clone(), private_key);
         if let Some(clock) = self.clock {
@@ -814,8 +872,7 @@ impl ClientBuilder {
                 base_url,
                 backup_base_url,
                 signer,
-                verifier,
-                wechatpay_serial,
+                keys,
                 transport,
                 timeout,
                 retry: self.retry.unwrap_or_default(),

@@ -23,6 +23,7 @@ pub mod api {
 }
 
 pub mod auth;
+pub mod certificates;
 mod client;
 pub mod dynamic;
 pub mod error;
@@ -32,8 +33,9 @@ pub mod retry;
 mod transport;
 pub mod wire;
 
+pub use certificates::PlatformCertificate;
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use operation::{Call, CallOptions, HttpRequest, Method, Operation, OperationMeta};
 pub use retry::RetryPolicy;
-pub use wire::{Fen, Timestamp};
+pub use wire::{Date, Fen, Timestamp};
