@@ -63,9 +63,15 @@ where
     /// Stops after the page that reaches `total_count`, or at an empty or short page. Each page is
     /// an ordinary call: verified, retried by the same policy. The first error ends the stream.
     pub fn items(self) -> impl Stream<Item = Result<O::Item, Error>> + Send + 'a {
+        // Items before the first requested page count towards `total_count` too.
+        let offset = self.operation.offset();
+        let skipped = match O::STYLE {
+            PageStyle::PageIndex => offset.saturating_mul(self.operation.limit().unwrap_or(0)),
+            PageStyle::ItemOffset => offset,
+        };
         let cursor = Cursor {
             call: self,
-            seen: 0,
+            seen: skipped,
             buffered: Vec::new().into_iter(),
             done: false,
         };
