@@ -27,6 +27,7 @@ pub mod certificates;
 mod client;
 pub mod dynamic;
 pub mod error;
+pub mod notify;
 pub mod operation;
 pub mod pagination;
 pub mod retry;
