@@ -860,6 +860,6 @@ fn block_yaml_writer_round_trips_through_the_loader() {
     let diags = check_sources(&[source("types/fuzz.yaml", text)]).expect_err("`x` is unknown");
     assert_eq!(
         diagnostics_text(&diags),
-        "spec/types/fuzz.yaml:6:1: unknown key `x` in a spec file; expected one of: spec, path, path_params, operations, types, error_codes"
+        "spec/types/fuzz.yaml:6:1: unknown key `x` in a spec file; expected one of: spec, path, path_params, operations, types, error_codes, notifications"
     );
 }
