@@ -82,6 +82,22 @@ impl Error {
         }
     }
 
+    /// Whether the request may have taken effect although no usable answer came back: a
+    /// timeout, a broken connection, a 5xx, or a 2xx that failed verification or decoding.
+    ///
+    /// For an operation with an idempotency key (sending a coupon), re-send the very same request
+    /// — same `out_request_no`, same parameters — to learn the outcome; never mint a new key, or
+    /// the user may receive two coupons. A 4xx answer and an invalid request are definite: the
+    /// request did not take effect.
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            Error::Api(api) => api.status >= 500,
+            Error::Transport { connect, .. } => !connect,
+            Error::Timeout(_) | Error::Verification { .. } | Error::Decode { .. } => true,
+            Error::InvalidRequest { .. } | Error::Config(_) => false,
+        }
+    }
+
     /// The API error, when WeChat Pay answered with a non-2xx status.
     pub fn as_api(&self) -> Option<&ApiError> {
         match self {
@@ -274,4 +290,42 @@ pub enum VerificationError {
     /// `Wechatpay-Signature-Type` names an algorithm other than `WECHATPAY2-SHA256-RSA2048`.
     #[error("unsupported signature type {0:?}")]
     UnsupportedSignatureType(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16) -> Error {
+        ApiError::from_response(status, br#"{"code":"X","message":"m"}"#, None).into()
+    }
+
+    #[test]
+    fn retryable_and_unknown_outcomes() {
+        assert!(api(500).is_retryable() && api(500).is_outcome_unknown());
+        assert!(api(429).is_retryable() && !api(429).is_outcome_unknown());
+        assert!(!api(400).is_retryable() && !api(400).is_outcome_unknown());
+        let connect = Error::Transport {
+            message: "refused".into(),
+            connect: true,
+        };
+        assert!(connect.is_retryable() && !connect.is_outcome_unknown());
+        let verification = Error::Verification {
+            kind: VerificationError::MissingHeader("Wechatpay-Nonce"),
+            request_id: None,
+        };
+        assert!(!verification.is_retryable() && verification.is_outcome_unknown());
+        assert!(Error::Timeout(Duration::from_secs(1)).is_outcome_unknown());
+        assert!(!Error::invalid("body.stock_id", "must not be empty").is_outcome_unknown());
+    }
+
+    #[test]
+    fn non_json_error_bodies_keep_their_status_and_an_excerpt() {
+        let err = ApiError::from_response(502, b"<html>bad gateway</html>", Some("req-1".into()));
+        assert_eq!(
+            (err.status, err.code.clone(), err.raw_excerpt.as_deref()),
+            (502, None, Some("<html>bad gateway</html>"))
+        );
+        assert!(err.to_string().contains("HTTP 502") && err.to_string().contains("req-1"));
+    }
 }
