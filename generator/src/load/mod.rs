@@ -89,6 +89,8 @@ pub fn read_dir(dir: &Path, display_root: &str) -> Result<Vec<Source>, Vec<Diagn
             Err(e) => diags.push(io_error(&file, &e)),
         }
     }
+    // One order everywhere: the `/`-separated relative path, as `check_sources` sorts.
+    sources.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     if diags.is_empty() {
         Ok(sources)
     } else {
