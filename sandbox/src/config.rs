@@ -83,6 +83,8 @@ pub struct SandboxConfig {
     pub(crate) serve_platform_certificates: bool,
     pub(crate) log_requests: bool,
     pub(crate) max_body_bytes: usize,
+    /// Notify URL and retries ([`crate::notifier`]; its builder methods live there).
+    pub(crate) notify: crate::notifier::NotifySettings,
 }
 
 impl Default for SandboxConfig {
@@ -98,6 +100,7 @@ impl Default for SandboxConfig {
             serve_platform_certificates: true,
             log_requests: false,
             max_body_bytes: 1 << 20,
+            notify: crate::notifier::NotifySettings::default(),
         }
     }
 }
@@ -117,6 +120,7 @@ impl fmt::Debug for SandboxConfig {
                 &self.serve_platform_certificates,
             )
             .field("log_requests", &self.log_requests)
+            .field("notify", &self.notify)
             .finish_non_exhaustive()
     }
 }

@@ -58,8 +58,61 @@
 //! |---|---|---|
 //! | `POST /v3/marketing/favor/users/{openid}/coupons` | `send_coupon` | see [`Sandbox`] "Send coupon" |
 //! | `GET /v3/marketing/favor/users/{openid}/coupons` | `list_coupons_by_filter` | see [`Sandbox`] "List coupons" |
+//! | `GET /v3/marketing/favor/users/{openid}/coupons/{coupon_id}` | `query_coupon` | see "Stocks, coupons, flows and the notify URL" |
+//! | `POST /v3/marketing/favor/coupon-stocks` | `create_coupon_stock` | 〃 |
+//! | `POST /v3/marketing/favor/stocks/{stock_id}/start` (`pause`, `restart`, `stop`) | `start_stock` (`pause_stock`, `restart_stock`, `stop_stock`) | 〃 |
+//! | `GET /v3/marketing/favor/stocks` | `list_stocks` | 〃 |
+//! | `GET /v3/marketing/favor/stocks/{stock_id}` | `query_stock` | 〃 |
+//! | `GET /v3/marketing/favor/stocks/{stock_id}/merchants` (`items`) | `list_available_merchants` (`list_available_singleitems`) | 〃 |
+//! | `POST /v3/marketing/favor/stocks/{stock_id}/modify-goods-id` | `modify_stock_goods_ids` | 〃 |
+//! | `GET /v3/marketing/favor/stocks/{stock_id}/use-flow` (`refund-flow`, `use-flow-by-day`, `refund-flow-by-day`) | `stock_use_flow` (`stock_refund_flow`, `stock_use_flow_by_day`, `stock_refund_flow_by_day`) | 〃 |
+//! | `POST`, `GET /v3/marketing/favor/callbacks` | `set_callback`, `query_callback` | 〃 |
+//! | `GET /mkt/storage/bill/download?bill_params=…` | `download_flow_file` | a flow file: no authentication, **not signed**, no faults |
 //! | `GET /v3/certificates` | `download_certificates` | the platform certificate, AES-256-GCM encrypted with the APIv3 key |
 //! | anything else under `/` | `unknown` | `404 NOT_FOUND` (no authentication) |
+//!
+//! # Stocks, coupons, flows and the notify URL
+//!
+//! Every request is parsed into the generated request types and checked with their generated
+//! `validate()` (`400 PARAM_ERROR` naming the field), as for send coupon. Then:
+//!
+//! * **Create stock**: `NORMAL` stocks only (others `400 PARAM_ERROR`), `fixed_normal_coupon`
+//!   required, `belong_merchant` must be the caller (`400 INVALID_REQUEST`), the end after the
+//!   beginning, `max_amount = max_coupons × coupon_amount`, documented item lengths (goods ids
+//!   ≤ 128 characters, merchants ≤ 20, card BINs 6–9, week days 0–6), both spellings of the
+//!   background colours (`COLOR010`, `Color010`). The stock gets an 8-digit ID from `17000001`
+//!   and starts **unactivated**. Idempotent on (caller, `out_request_no`): the same body again
+//!   → the same `stock_id` and `create_time`; another body → `400 RESOURCE_ALREADY_EXISTS`
+//!   naming the first differing field.
+//! * **Lifecycle**: start `unactivated → running`, pause `running → paused`, restart
+//!   `paused → running`, stop `unactivated → stoped` (the official SDK: 终止*未激活*的批次); any
+//!   other status → `400 PARAM_ERROR 非法的批次状态`. Coupons are only sent while `running`.
+//! * **Every stock operation** checks, in order: the stock exists (`404 RESOURCE_NOT_EXISTS`),
+//!   `stock_creator_mchid` names its creator (`400 INVALID_REQUEST`), the caller may act
+//!   (`403 REQUEST_BLOCKED`): only the creator changes a stock or downloads its flows; its
+//!   authorized senders may also read it, its merchants and its goods ids.
+//! * **Lists** (stocks ≤ 10 a page, merchants ≤ 50, goods ids ≤ 100): `offset` is a page index
+//!   and, as the official documents say, required (`offset 必填`) — set `offset(0)` for the
+//!   first page. Stocks are those `stock_creator_mchid` created that the caller may read, in
+//!   creation order, filtered by `create_start_time` ≤ `create_time` ≤ `create_end_time` and
+//!   `status`. A stock naming no available merchants is available at its creator.
+//! * **Modify goods ids**: a 单品 stock (created with `available_items`) that is not stopped;
+//!   deletes, then adds (absent deletes and present adds are no-ops); at least one goods id
+//!   must remain (`至少需要保留一个商品编码`), at most 50.
+//! * **Coupon detail**: a coupon of that openid the caller created or sent (`404` otherwise);
+//!   a coupon received under another `appid` → `400 INVALID_REQUEST`.
+//! * **Flows**: the signed JSON answer links a CSV at `/mkt/storage/bill/download` on this
+//!   server, valid 30 s (sandbox clock), whose lower-case hex SHA-1 is `hash_value`
+//!   (`stock_useflow_hash` / `stock_refundflow_hash` by day). The whole stock: from 10 hours
+//!   after `available_end_time` (`400 INVALID_REQUEST` before); by day: `bill_date` before
+//!   today (China time). The use flow has one row per used coupon (the columns of the
+//!   official file; unknown ones empty); the sandbox has no refunds, so refund flows are the
+//!   header only. Only the creator.
+//! * **Notify URL**: `mchid` must be the caller (`400 INVALID_REQUEST`); `https://` without
+//!   query or fragment, or `http://` to a loopback host (`400 PARAM_ERROR` otherwise). Setting
+//!   it points the `COUPON.USE` notifications at it ([`Sandbox::notifications`]);
+//!   `switch: false` stops them and keeps the URL. The query answers the URL set through the
+//!   API, else [`SandboxConfig::notify_url`], else `404 RESOURCE_NOT_EXISTS`.
 //!
 //! # Admin endpoints (unauthenticated)
 //!
@@ -75,13 +128,14 @@
 //! | `GET /sandbox/faults/applied` | the faults applied so far |
 //! | `GET /sandbox/stocks`, `PUT /sandbox/stocks` | list; add or replace one [`Stock`] or an array |
 //! | `GET /sandbox/coupons?openid=…` | the user's coupons |
-//! | `POST /sandbox/coupons/consume` | `{"openid","coupon_id"}`: mark a coupon used (已实扣) |
+//! | `POST /sandbox/coupons/consume` | `{"openid","coupon_id"}`: mark a coupon used (已实扣) and send its `COUPON.USE` notification ([`Sandbox::notifications`]) |
 
 mod certificates;
 mod config;
 mod error;
 mod faults;
 pub mod keys;
+mod notifier;
 mod protocol;
 mod reply;
 mod routes;
@@ -103,8 +157,14 @@ pub use config::{ResponseSigning, SandboxConfig};
 pub use error::SandboxError;
 pub use faults::{AppliedFault, Fault, FaultPhase, FaultRoute, FaultRule, Faults, RandomFaults};
 pub use keys::{KeyFiles, SandboxKeys};
+pub use notifier::{
+    AttemptOutcome, COUPON_USE, DEFAULT_ATTEMPT_TIMEOUT, DeliveryAttempt, DeliveryStatus,
+    NotificationRecord, Notifier, RetrySchedule,
+};
 pub use protocol::MAX_REQUEST_SKEW_SECS;
-pub use routes::{DOWNLOAD_CERTIFICATES, LIST_COUPONS, SEND_COUPON, UNKNOWN_OPERATION};
+pub use routes::{
+    DOWNLOAD_CERTIFICATES, DOWNLOAD_FLOW_FILE, LIST_COUPONS, SEND_COUPON, UNKNOWN_OPERATION,
+};
 pub use state::SandboxState;
 pub use stocks::{CouponKind, Stock, StockStatus, default_stocks};
 
@@ -233,6 +293,13 @@ impl Sandbox {
             });
         }
 
+        let notifier = notifier::Notifier::new(
+            &config.notify,
+            keys.clone(),
+            config.response_signing,
+            Arc::clone(&config.clock),
+            runtime.clone(),
+        )?;
         let app = Arc::new(App {
             auth: Authenticator::new(keys.clone(), Arc::clone(&config.clock)),
             signer: ResponseSigner::new(
@@ -246,6 +313,8 @@ impl Sandbox {
             serve_platform_certificates: config.serve_platform_certificates,
             log_requests: config.log_requests,
             max_body_bytes: config.max_body_bytes,
+            notifier,
+            base_url: format!("http://{advertised}"),
         });
         let service =
             routes::router(Arc::clone(&app)).into_make_service_with_connect_info::<Connection>();
@@ -346,13 +415,14 @@ impl Sandbox {
         &self.app.state
     }
 
-    /// Marks a coupon used (已实扣), as if the user had paid with it; see
-    /// [`SandboxState::consume`].
+    /// Marks a coupon used (已实扣), as if the user had paid with it, and sends its
+    /// `COUPON.USE` notification to the notify URL, if one is set ([`Sandbox::notifications`]);
+    /// see [`SandboxState::consume`].
     ///
     /// # Errors
     /// As [`SandboxState::consume`].
     pub fn consume(&self, openid: &str, coupon_id: &str) -> Result<Coupon, SandboxError> {
-        self.app.state.consume(openid, coupon_id)
+        self.app.consume(openid, coupon_id)
     }
 
     /// Stops accepting connections, lets requests in flight finish (up to five seconds), then

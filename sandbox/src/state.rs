@@ -17,6 +17,16 @@ use crate::error::SandboxError;
 use crate::reply::{ApiFailure, ErrorDetail};
 use crate::stocks::{CouponKind, Stock, StockStatus, wire_time};
 
+mod callbacks;
+mod flows;
+mod lifecycle;
+mod queries;
+
+pub(crate) use callbacks::CallbackSetting;
+pub(crate) use flows::FlowKind;
+pub(crate) use lifecycle::StockAction;
+pub(crate) use queries::StockListKind;
+
 /// The first coupon ID handed out; IDs count up from here (11-digit numeric strings).
 const FIRST_COUPON_ID: u64 = 10_000_000_001;
 
@@ -52,6 +62,12 @@ struct Inner {
     by_openid: HashMap<String, Vec<usize>>,
     by_request: HashMap<IdempotencyKey, usize>,
     next_coupon_id: u64,
+    /// Stocks created through `POST /v3/marketing/favor/coupon-stocks`.
+    created: lifecycle::Created,
+    /// Flow files handed out, by download token.
+    downloads: flows::Downloads,
+    /// The notify URL set through `POST /v3/marketing/favor/callbacks`.
+    callback: Option<CallbackSetting>,
 }
 
 /// The state inspection and manipulation handle of a sandbox
@@ -94,6 +110,9 @@ impl SandboxState {
                 by_openid: HashMap::new(),
                 by_request: HashMap::new(),
                 next_coupon_id: FIRST_COUPON_ID,
+                created: lifecycle::Created::default(),
+                downloads: flows::Downloads::default(),
+                callback: None,
             })),
             mchid: Arc::from(mchid),
             clock,

@@ -99,7 +99,7 @@ pub struct Stock {
     /// 可用结束时间. Default: 90 days after the start day, 23:59:59 +08:00.
     #[serde(default)]
     pub available_end_time: Option<Timestamp>,
-    /// 激活批次的时间. Default: the available begin time.
+    /// 激活批次的时间. Default: the available begin time (none while `unactivated`).
     #[serde(default)]
     pub start_time: Option<Timestamp>,
     /// 单用户最大领取数; `None` (the default) means unlimited.
@@ -117,6 +117,15 @@ pub struct Stock {
     /// 是否单品优惠. Default `false`.
     #[serde(default)]
     pub singleitem: bool,
+    /// 可核销商品编码 of a 单品 stock (`GET …/items`, `POST …/modify-goods-id`). Default none.
+    #[serde(default)]
+    pub available_items: Vec<String>,
+    /// 批次创建时间. Default: the sandbox's start day, 00:00 +08:00.
+    #[serde(default)]
+    pub create_time: Option<Timestamp>,
+    /// 批次永久停止时间: set when the stock is stopped. Default none.
+    #[serde(default)]
+    pub stop_time: Option<Timestamp>,
 }
 
 fn default_name() -> String {
@@ -185,6 +194,9 @@ impl Stock {
             available_mchids: Vec::new(),
             no_cash: false,
             singleitem: false,
+            available_items: Vec::new(),
+            create_time: None,
+            stop_time: None,
         }
     }
 
@@ -222,6 +234,13 @@ impl Stock {
     /// Allows another merchant to send this stock.
     pub fn authorized_sender(mut self, mchid: impl Into<String>) -> Self {
         self.authorized_senders.push(mchid.into());
+        self
+    }
+
+    /// Adds a 可核销商品编码 (and makes the stock a 单品 stock).
+    pub fn available_item(mut self, goods_id: impl Into<String>) -> Self {
+        self.available_items.push(goods_id.into());
+        self.singleitem = true;
         self
     }
 
@@ -302,7 +321,36 @@ impl Stock {
                 "available_end_time must be after available_begin_time".into()
             ));
         }
-        resolve_time(&mut self.start_time, begin, "start_time").map_err(bad)?;
+        if self.status == StockStatus::Unactivated {
+            if let Some(start) = &self.start_time {
+                start.parse().map_err(|e| {
+                    bad(format!(
+                        "start_time {:?} is not RFC 3339: {e}",
+                        start.as_str()
+                    ))
+                })?;
+            }
+        } else {
+            resolve_time(&mut self.start_time, begin, "start_time").map_err(bad)?;
+        }
+        resolve_time(&mut self.create_time, day_start, "create_time").map_err(bad)?;
+        if let Some(stop) = &self.stop_time {
+            stop.parse().map_err(|e| {
+                bad(format!(
+                    "stop_time {:?} is not RFC 3339: {e}",
+                    stop.as_str()
+                ))
+            })?;
+        }
+        if let Some(item) = self
+            .available_items
+            .iter()
+            .find(|i| !(1..=128).contains(&chars(i)))
+        {
+            return Err(bad(format!(
+                "available item {item:?} must be 1-128 characters"
+            )));
+        }
         Ok(())
     }
 

@@ -90,7 +90,7 @@ pub(super) fn handle(app: &App, method: &Method, path: &str, target: &str, body:
                     return admin_error(format!("请求体应为 {{\"openid\",\"coupon_id\"}}：{e}"));
                 }
             };
-            match app.state.consume(&request.openid, &request.coupon_id) {
+            match app.consume(&request.openid, &request.coupon_id) {
                 Ok(coupon) => Reply::json(StatusCode::OK, &coupon),
                 Err(crate::SandboxError::NotFound(what)) => ApiFailure::new(
                     StatusCode::NOT_FOUND,

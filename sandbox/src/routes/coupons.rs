@@ -6,8 +6,8 @@ use axum::http::{StatusCode, Uri};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 use wechatpay_apiv3::api::{
-    BusinessType, CouponList, CouponStatusFilter, ListCouponsByFilterQuery, SendCouponBody,
-    SendCouponResponse,
+    BusinessType, CouponList, CouponStatusFilter, ListCouponsByFilterQuery, QueryCouponQuery,
+    SendCouponBody, SendCouponResponse,
 };
 use wechatpay_apiv3::wire::{FieldPath, check_length, check_text};
 
@@ -149,8 +149,28 @@ pub(super) fn list(app: &App, caller: &Caller, raw_openid: &str, uri: &Uri) -> R
     }
 }
 
+/// Coupon detail (`GET …/users/{openid}/coupons/{coupon_id}?appid=…`).
+pub(super) fn detail(
+    app: &App,
+    caller: &Caller,
+    raw_openid: &str,
+    raw_coupon_id: &str,
+    uri: &Uri,
+) -> Reply {
+    let run = || -> Result<Reply, ApiFailure> {
+        let openid = openid_from_path(raw_openid)?;
+        let coupon_id = super::input::path_param(raw_coupon_id, "coupon_id", 20)?;
+        let (query, _) = super::input::query(uri, &["appid"], QueryCouponQuery::validate)?;
+        let coupon = app
+            .state
+            .coupon_detail(&caller.mchid, &openid, &coupon_id, &query.appid)?;
+        Ok(Reply::json(StatusCode::OK, &coupon))
+    };
+    run().unwrap_or_else(Reply::from)
+}
+
 /// The `{openid}` path parameter, percent-decoded and checked like the client checks it.
-fn openid_from_path(raw: &str) -> Result<String, ApiFailure> {
+pub(super) fn openid_from_path(raw: &str) -> Result<String, ApiFailure> {
     let decoded = percent_decode_str(raw).decode_utf8().map_err(|_| {
         ApiFailure::param("openid 不是合法的 UTF-8").detail(
             ErrorDetail::at("uri_template", "openid")
@@ -174,7 +194,7 @@ fn openid_from_path(raw: &str) -> Result<String, ApiFailure> {
 }
 
 /// A body that is JSON but not the shape of the request type.
-fn shape_error(message: &str) -> ApiFailure {
+pub(super) fn shape_error(message: &str) -> ApiFailure {
     // serde says "missing field `stock_id`" for an absent required field.
     if let Some(field) = message
         .strip_prefix("missing field `")

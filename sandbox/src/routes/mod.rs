@@ -6,7 +6,12 @@
 //! sign (and shape). Unknown paths get `404 NOT_FOUND` without authentication, like a gateway.
 
 mod admin;
+mod callbacks;
 mod coupons;
+mod favor;
+mod flows;
+mod input;
+mod stocks;
 
 use std::sync::Arc;
 
@@ -34,6 +39,9 @@ pub const SEND_COUPON: &str = SendCoupon::META.id;
 pub const LIST_COUPONS: &str = ListCouponsByFilter::META.id;
 /// The operation ID of `GET /v3/certificates` (not in the spec; wechatpay-go's name).
 pub const DOWNLOAD_CERTIFICATES: &str = "download_certificates";
+/// The operation ID of a flow file download (`GET /mkt/storage/bill/download`; not in the
+/// spec). Faults never apply to it.
+pub const DOWNLOAD_FLOW_FILE: &str = "download_flow_file";
 /// The operation ID faults see for paths the sandbox does not serve.
 pub const UNKNOWN_OPERATION: &str = "unknown";
 
@@ -47,6 +55,10 @@ pub(crate) struct App {
     pub(crate) serve_platform_certificates: bool,
     pub(crate) log_requests: bool,
     pub(crate) max_body_bytes: usize,
+    /// `COUPON.USE` notification delivery.
+    pub(crate) notifier: crate::notifier::Notifier,
+    /// The base URL clients reach the sandbox at (for the flow download links).
+    pub(crate) base_url: String,
 }
 
 /// The router: a single fallback handler, so that nothing (no path normalisation, no
@@ -65,6 +77,10 @@ enum Route<'a> {
         openid: &'a str,
     },
     Certificates,
+    /// One of the operations of [`favor`].
+    Favor(favor::FavorRoute<'a>),
+    /// A flow file ([`flows::download`]): unauthenticated and unsigned.
+    Download,
     Admin,
     WrongMethod {
         operation: &'static str,
@@ -79,6 +95,8 @@ impl Route<'_> {
             Route::SendCoupon { .. } => SEND_COUPON,
             Route::ListCoupons { .. } => LIST_COUPONS,
             Route::Certificates => DOWNLOAD_CERTIFICATES,
+            Route::Favor(route) => route.operation(),
+            Route::Download => DOWNLOAD_FLOW_FILE,
             Route::WrongMethod { operation, .. } => operation,
             Route::Admin | Route::NotFound => UNKNOWN_OPERATION,
         }
@@ -88,6 +106,12 @@ impl Route<'_> {
 fn resolve<'a>(method: &Method, path: &'a str) -> Route<'a> {
     if path == "/sandbox" || path.starts_with("/sandbox/") {
         return Route::Admin;
+    }
+    if path == flows::DOWNLOAD_PATH && method == Method::GET {
+        return Route::Download;
+    }
+    if let Some(route) = favor::resolve(method, path) {
+        return route;
     }
     if path == "/v3/certificates" {
         return if method == Method::GET {
@@ -163,6 +187,11 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         }
     };
     let route = resolve(&parts.method, &path);
+    if route == Route::Download {
+        let response = flows::download(&app, &exchange.target);
+        log(&app, &exchange, response.status().as_str(), None);
+        return response;
+    }
     if route == Route::Admin {
         let reply = admin::handle(&app, &parts.method, &path, &exchange.target, &body);
         return finish(&app, &exchange, reply, None);
@@ -232,6 +261,7 @@ fn process(
         Route::SendCoupon { openid } => coupons::send(app, &caller, openid, body),
         Route::ListCoupons { openid } => coupons::list(app, &caller, openid, &exchange.uri),
         Route::Certificates => certificates::download(app),
+        Route::Favor(route) => favor::dispatch(app, &caller, route, &exchange.uri, body),
         _ => ApiFailure::not_found(&exchange.method, path).into(),
     }
 }

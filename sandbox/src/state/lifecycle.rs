@@ -1,0 +1,615 @@
+//! Creating stocks and moving them through their lifecycle: create (未激活) → start (运行中)
+//! ⇄ pause/restart (暂停发放); stop (已停止) from 未激活 only. Also the stock access checks
+//! every stock operation shares, and changing a 单品 stock's goods ids.
+
+use std::collections::HashMap;
+
+use axum::http::StatusCode;
+use wechatpay_apiv3::Timestamp;
+use wechatpay_apiv3::api::{
+    BackgroundColor, CreateCouponStockBody, ErrorCode, JumpTarget, StockType, TradeType,
+};
+
+use super::{Inner, SandboxState};
+use crate::reply::{ApiFailure, ErrorDetail};
+use crate::stocks::{Stock, StockStatus, wire_time};
+
+/// The first stock ID handed out to created stocks; IDs count up from here (8 digits).
+const FIRST_STOCK_ID: u64 = 17_000_001;
+
+/// The most goods ids (可核销商品编码) a stock holds, and the longest one.
+pub(super) const MAX_ITEMS: usize = 50;
+const MAX_ITEM_CHARS: usize = 128;
+
+/// What the create-stock requests left behind.
+#[derive(Debug)]
+pub(crate) struct Created {
+    /// Idempotency: (calling merchant, `out_request_no`) → the stock it created.
+    by_request: HashMap<(String, String), String>,
+    /// The request each created stock came from (its rules are rendered from it).
+    pub(super) requests: HashMap<String, CreateCouponStockBody>,
+    next_stock_id: u64,
+}
+
+impl Default for Created {
+    fn default() -> Self {
+        Created {
+            by_request: HashMap::new(),
+            requests: HashMap::new(),
+            next_stock_id: FIRST_STOCK_ID,
+        }
+    }
+}
+
+/// A stock lifecycle operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StockAction {
+    /// 激活: 未激活 → 运行中.
+    Start,
+    /// 暂停: 运行中 → 暂停发放.
+    Pause,
+    /// 重启: 暂停发放 → 运行中.
+    Restart,
+    /// 终止: 未激活 → 已停止.
+    Stop,
+}
+
+impl StockAction {
+    /// The status the action starts from, and the one it leads to.
+    fn transition(self) -> (StockStatus, StockStatus) {
+        match self {
+            StockAction::Start => (StockStatus::Unactivated, StockStatus::Running),
+            StockAction::Pause => (StockStatus::Running, StockStatus::Paused),
+            StockAction::Restart => (StockStatus::Paused, StockStatus::Running),
+            StockAction::Stop => (StockStatus::Unactivated, StockStatus::Stopped),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            StockAction::Start => "激活",
+            StockAction::Pause => "暂停",
+            StockAction::Restart => "重启",
+            StockAction::Stop => "终止",
+        }
+    }
+}
+
+/// Who may call a stock operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Only the stock's creator (lifecycle, goods ids, flows).
+    Creator,
+    /// The creator or a merchant authorized to send the stock (detail, merchants, items).
+    CreatorOrSender,
+}
+
+/// Where the request named the stock's creator, for error details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CreatorIn {
+    /// `stock_creator_mchid` in the JSON body.
+    Body,
+    /// `stock_creator_mchid` in the query string.
+    Query,
+    /// Not named at all (the flow downloads): only the caller is checked.
+    Nowhere,
+}
+
+/// The status as the stock APIs spell it (`stoped`, sic).
+pub(super) fn wire_status(status: StockStatus) -> &'static str {
+    match status {
+        StockStatus::Unactivated => "unactivated",
+        StockStatus::Running => "running",
+        StockStatus::Paused => "paused",
+        StockStatus::Stopped => "stoped",
+    }
+}
+
+impl Inner {
+    /// The stock an operation acts on, after the checks every stock operation makes, in order:
+    /// the stock exists (`404 RESOURCE_NOT_EXISTS 批次不存在`); `stock_creator_mchid` names its
+    /// creator (`400 INVALID_REQUEST 非法的商户号`); the caller may act on it
+    /// (`403 REQUEST_BLOCKED 调用商户无权限`).
+    pub(super) fn stock_for(
+        &self,
+        caller: &str,
+        stock_id: &str,
+        creator: Option<&str>,
+        creator_in: CreatorIn,
+        access: Access,
+    ) -> Result<&Stock, ApiFailure> {
+        let Some(stock) = self.stocks.get(stock_id) else {
+            return Err(ApiFailure::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::ResourceNotExists,
+                "批次不存在",
+            )
+            .detail(
+                ErrorDetail::at("uri_template", "stock_id")
+                    .value(stock_id.to_owned())
+                    .issue("no stock with this stock_id"),
+            ));
+        };
+        if let Some(creator) = creator
+            && creator != stock.creator_mchid
+        {
+            let (location, field) = match creator_in {
+                CreatorIn::Query => ("query", "stock_creator_mchid"),
+                _ => ("body", "/stock_creator_mchid"),
+            };
+            return Err(ApiFailure::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidRequest,
+                "非法的商户号：stock_creator_mchid 与批次创建方不一致",
+            )
+            .detail(
+                ErrorDetail::at(location, field)
+                    .value(creator.to_owned())
+                    .issue(format!(
+                        "stock {} was created by another merchant",
+                        stock.stock_id
+                    )),
+            ));
+        }
+        let allowed = stock.creator_mchid == caller
+            || (access == Access::CreatorOrSender
+                && stock.authorized_senders.iter().any(|m| m == caller));
+        if !allowed {
+            let who = match access {
+                Access::Creator => "only the stock's creator",
+                Access::CreatorOrSender => "only the stock's creator and its authorized senders",
+            };
+            return Err(ApiFailure::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::RequestBlocked,
+                "调用商户无权限：只能操作自己创建（或可发放）的批次",
+            )
+            .detail(
+                ErrorDetail::at("uri_template", "stock_id")
+                    .value(stock_id.to_owned())
+                    .issue(format!("merchant {caller} may not do this; {who} may")),
+            ));
+        }
+        Ok(stock)
+    }
+}
+
+impl SandboxState {
+    /// Create stock (`POST /v3/marketing/favor/coupon-stocks`), after the body passed the
+    /// generated validation: the stock ID and creation time. See [`crate::Sandbox`].
+    pub(crate) fn create_stock(
+        &self,
+        caller: &str,
+        body: &CreateCouponStockBody,
+    ) -> Result<(String, Timestamp), ApiFailure> {
+        let now = self.now();
+        let mut inner = self.lock();
+        let key = (caller.to_owned(), body.out_request_no.clone());
+        if let Some(stock_id) = inner.created.by_request.get(&key) {
+            let earlier = inner.created.requests.get(stock_id);
+            let stock = inner.stocks.get(stock_id);
+            return match (earlier, stock) {
+                (Some(earlier), Some(stock)) if earlier == body => Ok((
+                    stock.stock_id.clone(),
+                    stock.create_time.clone().unwrap_or_else(|| wire_time(now)),
+                )),
+                (earlier, _) => Err(ApiFailure::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::ResourceAlreadyExists,
+                    format!(
+                        "创建请求重入，但本次请求与上次请求信息不一致（out_request_no {} 已用于创建批次 {stock_id}）",
+                        body.out_request_no
+                    ),
+                )
+                .detail(first_difference(earlier, body))),
+            };
+        }
+        check_create(caller, body)?;
+        let (Some(rule), begin, end) = (
+            &body.coupon_use_rule.fixed_normal_coupon,
+            body.available_begin_time.parse(),
+            body.available_end_time.parse(),
+        ) else {
+            return Err(ApiFailure::param(
+                "stock_type 为 NORMAL 时 coupon_use_rule.fixed_normal_coupon 必填",
+            )
+            .detail(
+                ErrorDetail::at("body", "/coupon_use_rule/fixed_normal_coupon")
+                    .issue("required for a NORMAL stock"),
+            ));
+        };
+        match (begin, end) {
+            (Ok(begin), Ok(end)) if end > begin => {}
+            _ => {
+                return Err(ApiFailure::param("批次结束时间须晚于开始时间").detail(
+                    ErrorDetail::at("body", "/available_end_time")
+                        .value(body.available_end_time.as_str().to_owned())
+                        .issue("must be after available_begin_time"),
+                ));
+            }
+        }
+        let rules = &body.stock_use_rule;
+        let budget = i128::from(rules.max_coupons) * i128::from(rule.coupon_amount.get());
+        if i128::from(rules.max_amount.get()) != budget {
+            return Err(
+                ApiFailure::param("总预算必须等于发放总上限 × 券面额").detail(
+                    ErrorDetail::at("body", "/stock_use_rule/max_amount")
+                        .value(rules.max_amount.get())
+                        .issue(format!(
+                            "max_coupons {} × coupon_amount {} = {budget}",
+                            rules.max_coupons,
+                            rule.coupon_amount.get()
+                        )),
+                ),
+            );
+        }
+
+        let stock_id = inner.created.next_stock_id.to_string();
+        let description = body
+            .pattern_info
+            .as_ref()
+            .map(|p| p.description.clone())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| body.stock_name.clone());
+        let items = &body.coupon_use_rule.available_items;
+        let mut stock = Stock::normal(
+            stock_id.clone(),
+            caller,
+            rule.coupon_amount.get(),
+            rule.transaction_minimum.get(),
+            rules.max_coupons,
+        )
+        .name(body.stock_name.clone())
+        .description(description)
+        .status(StockStatus::Unactivated)
+        .available(
+            body.available_begin_time.clone(),
+            body.available_end_time.clone(),
+        )
+        .max_coupons_per_user(rules.max_coupons_per_user);
+        stock.available_mchids = body.coupon_use_rule.available_merchants.clone();
+        stock.available_items = items.clone();
+        stock.singleitem = !items.is_empty();
+        stock.no_cash = body.no_cash;
+        stock.create_time = Some(wire_time(now));
+        stock
+            .resolve(&self.mchid, now)
+            .map_err(|e| ApiFailure::param(format!("批次无效：{e}")))?;
+        let create_time = stock.create_time.clone().unwrap_or_else(|| wire_time(now));
+        inner.created.next_stock_id += 1;
+        inner.stocks.insert(stock_id.clone(), stock);
+        inner.created.by_request.insert(key, stock_id.clone());
+        inner
+            .created
+            .requests
+            .insert(stock_id.clone(), body.clone());
+        Ok((stock_id, create_time))
+    }
+
+    /// Start, pause, restart or stop a stock: the time it took effect. Only the creator may;
+    /// from any other status than the action's own → `400 PARAM_ERROR 非法的批次状态`.
+    pub(crate) fn change_stock(
+        &self,
+        caller: &str,
+        stock_id: &str,
+        creator: &str,
+        action: StockAction,
+    ) -> Result<Timestamp, ApiFailure> {
+        let now = wire_time(self.now());
+        let mut inner = self.lock();
+        let stock = inner.stock_for(
+            caller,
+            stock_id,
+            Some(creator),
+            CreatorIn::Body,
+            Access::Creator,
+        )?;
+        let (from, to) = action.transition();
+        if stock.status != from {
+            return Err(ApiFailure::param(format!(
+                "非法的批次状态：批次状态为 {}，只有 {} 的批次可以{}",
+                wire_status(stock.status),
+                wire_status(from),
+                action.name()
+            ))
+            .detail(
+                ErrorDetail::at("uri_template", "stock_id")
+                    .value(stock_id.to_owned())
+                    .issue(format!(
+                        "the stock is {}; {} needs {}",
+                        wire_status(stock.status),
+                        action.name(),
+                        wire_status(from)
+                    )),
+            ));
+        }
+        if let Some(stock) = inner.stocks.get_mut(stock_id) {
+            stock.status = to;
+            match action {
+                StockAction::Start => stock.start_time = Some(now.clone()),
+                StockAction::Stop => stock.stop_time = Some(now.clone()),
+                StockAction::Pause | StockAction::Restart => {}
+            }
+        }
+        Ok(now)
+    }
+
+    /// Modify goods ids (`POST …/modify-goods-id`): deletes, then adds; at least one must
+    /// remain and at most 50. Only the creator of a 单品 stock that is not stopped may.
+    pub(crate) fn modify_goods_ids(
+        &self,
+        caller: &str,
+        stock_id: &str,
+        creator: &str,
+        add: &[String],
+        delete: &[String],
+    ) -> Result<Timestamp, ApiFailure> {
+        let now = wire_time(self.now());
+        let mut inner = self.lock();
+        let stock = inner.stock_for(
+            caller,
+            stock_id,
+            Some(creator),
+            CreatorIn::Body,
+            Access::Creator,
+        )?;
+        if add.is_empty() && delete.is_empty() {
+            return Err(
+                ApiFailure::param("add_goods_id_list 与 delete_goods_id_list 至少填一个").detail(
+                    ErrorDetail::at("body", "/add_goods_id_list").issue("both lists are empty"),
+                ),
+            );
+        }
+        for (list, name) in [(add, "add_goods_id_list"), (delete, "delete_goods_id_list")] {
+            if let Some((index, id)) = list
+                .iter()
+                .enumerate()
+                .find(|(_, id)| !(1..=MAX_ITEM_CHARS).contains(&id.chars().count()))
+            {
+                return Err(
+                    ApiFailure::param(format!("{name} 中的商品编码长度须为 1–128 个字符")).detail(
+                        ErrorDetail::at("body", format!("/{name}/{index}"))
+                            .value(id.clone())
+                            .issue("a goods id is 1-128 characters"),
+                    ),
+                );
+            }
+        }
+        if stock.available_items.is_empty() {
+            return Err(ApiFailure::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidRequest,
+                "非单品券批次：批次没有可核销商品编码",
+            )
+            .detail(
+                ErrorDetail::at("uri_template", "stock_id")
+                    .value(stock_id.to_owned())
+                    .issue("the stock was created without available_items"),
+            ));
+        }
+        if stock.status == StockStatus::Stopped {
+            return Err(ApiFailure::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidRequest,
+                "批次已终止，不能修改商品编码",
+            )
+            .detail(
+                ErrorDetail::at("uri_template", "stock_id")
+                    .value(stock_id.to_owned())
+                    .issue("the stock is stoped"),
+            ));
+        }
+        let mut items: Vec<String> = stock
+            .available_items
+            .iter()
+            .filter(|id| !delete.contains(id))
+            .cloned()
+            .collect();
+        for id in add {
+            if !items.contains(id) {
+                items.push(id.clone());
+            }
+        }
+        if items.is_empty() {
+            return Err(ApiFailure::param("至少需要保留一个商品编码").detail(
+                ErrorDetail::at("body", "/delete_goods_id_list")
+                    .issue("the change would leave the stock without goods ids"),
+            ));
+        }
+        if items.len() > MAX_ITEMS {
+            return Err(ApiFailure::param("可核销商品编码最多 50 个").detail(
+                ErrorDetail::at("body", "/add_goods_id_list")
+                    .issue(format!("the change would leave {} goods ids", items.len())),
+            ));
+        }
+        if let Some(stock) = inner.stocks.get_mut(stock_id) {
+            stock.available_items = items;
+        }
+        Ok(now)
+    }
+}
+
+/// The checks of a create-stock body beyond the generated validation: the caller owns the
+/// stock, the enums are known, list items have their documented lengths.
+fn check_create(caller: &str, body: &CreateCouponStockBody) -> Result<(), ApiFailure> {
+    if body.belong_merchant != caller {
+        return Err(ApiFailure::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidRequest,
+            "非法的商户号：belong_merchant 须为调用接口的商户号",
+        )
+        .detail(
+            ErrorDetail::at("body", "/belong_merchant")
+                .value(body.belong_merchant.clone())
+                .issue(format!("the sandbox merchant is {caller}")),
+        ));
+    }
+    match &body.stock_type {
+        StockType::Normal => {}
+        StockType::Unknown(value) => return Err(bad_enum("/stock_type", value)),
+        other => {
+            return Err(ApiFailure::param(format!(
+                "沙箱只支持 NORMAL（固定面额满减券）批次，不支持 {other}"
+            ))
+            .detail(
+                ErrorDetail::at("body", "/stock_type")
+                    .value(other.as_str().to_owned())
+                    .issue("the sandbox models NORMAL stocks only"),
+            ));
+        }
+    }
+    let rule = &body.coupon_use_rule;
+    if let Some((index, TradeType::Unknown(value))) = rule
+        .trade_type
+        .iter()
+        .enumerate()
+        .find(|(_, t)| matches!(t, TradeType::Unknown(_)))
+    {
+        return Err(bad_enum(
+            &format!("/coupon_use_rule/trade_type/{index}"),
+            value,
+        ));
+    }
+    for (list, name, max) in [
+        (&rule.goods_tag, "goods_tag", MAX_ITEM_CHARS),
+        (&rule.available_items, "available_items", MAX_ITEM_CHARS),
+        (&rule.unavailable_items, "unavailable_items", MAX_ITEM_CHARS),
+        (&rule.available_merchants, "available_merchants", 20),
+    ] {
+        if let Some((index, item)) = list
+            .iter()
+            .enumerate()
+            .find(|(_, item)| !(1..=max).contains(&item.chars().count()))
+        {
+            return Err(
+                ApiFailure::param(format!("{name} 的每一项须为 1–{max} 个字符")).detail(
+                    ErrorDetail::at("body", format!("/coupon_use_rule/{name}/{index}"))
+                        .value(item.clone())
+                        .issue(format!("each item is 1-{max} characters")),
+                ),
+            );
+        }
+    }
+    if let Some(card) = &rule.limit_card
+        && let Some((index, bin)) = card
+            .bin
+            .iter()
+            .enumerate()
+            .find(|(_, bin)| !(6..=9).contains(&bin.chars().count()))
+    {
+        return Err(ApiFailure::param("单个卡BIN的字符长度为[6，9]").detail(
+            ErrorDetail::at("body", format!("/coupon_use_rule/limit_card/bin/{index}"))
+                .value(bin.clone())
+                .issue("a card BIN is 6-9 characters"),
+        ));
+    }
+    if let Some(fixed) = rule
+        .coupon_available_time
+        .as_ref()
+        .and_then(|t| t.fix_available_time.as_ref())
+        && let Some((index, day)) = fixed
+            .available_week_day
+            .iter()
+            .enumerate()
+            .find(|(_, day)| **day > 6)
+    {
+        return Err(ApiFailure::param("available_week_day 取值为 0–6（0-周日）").detail(
+            ErrorDetail::at(
+                "body",
+                format!("/coupon_use_rule/coupon_available_time/fix_available_time/available_week_day/{index}"),
+            )
+            .value(*day)
+            .issue("a week day is 0 (Sunday) to 6"),
+        ));
+    }
+    if let Some(pattern) = &body.pattern_info {
+        if let Some(BackgroundColor::Unknown(value)) = &pattern.background_color {
+            // Both spellings of the sources are accepted: COLOR010 (SDKs) and Color010 (mirror).
+            let known = BackgroundColor::from(value.to_ascii_uppercase().as_str());
+            if matches!(known, BackgroundColor::Unknown(_)) {
+                return Err(bad_enum("/pattern_info/background_color", value));
+            }
+        }
+        match &pattern.jump_target {
+            Some(JumpTarget::Unknown(value)) => {
+                return Err(bad_enum("/pattern_info/jump_target", value));
+            }
+            Some(JumpTarget::MiniProgram)
+                if pattern
+                    .mini_program_appid
+                    .as_deref()
+                    .is_none_or(str::is_empty)
+                    || pattern
+                        .mini_program_path
+                        .as_deref()
+                        .is_none_or(str::is_empty) =>
+            {
+                return Err(ApiFailure::param(
+                    "跳转至小程序时 mini_program_appid 与 mini_program_path 必填",
+                )
+                .detail(
+                    ErrorDetail::at("body", "/pattern_info/mini_program_appid")
+                        .issue("required when jump_target is MINI_PROGRAM"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn bad_enum(pointer: &str, value: &str) -> ApiFailure {
+    ApiFailure::param(format!("参数取值 {value} 无效")).detail(
+        ErrorDetail::at("body", pointer)
+            .value(value.to_owned())
+            .issue("not one of the documented values"),
+    )
+}
+
+/// Where a repeated `out_request_no` differs from the request that first used it.
+fn first_difference(
+    earlier: Option<&CreateCouponStockBody>,
+    body: &CreateCouponStockBody,
+) -> ErrorDetail {
+    let issue = "differs from the first request with this out_request_no";
+    let (Some(earlier), Ok(now)) = (earlier, serde_json::to_value(body)) else {
+        return ErrorDetail::at("body", "/out_request_no").issue(issue);
+    };
+    let before = serde_json::to_value(earlier).unwrap_or_default();
+    let keys = now
+        .as_object()
+        .into_iter()
+        .flat_map(|o| o.keys())
+        .chain(before.as_object().into_iter().flat_map(|o| o.keys()));
+    for key in keys {
+        if now.get(key) != before.get(key) {
+            let mut detail = ErrorDetail::at("body", format!("/{key}")).issue(issue);
+            detail.value = now.get(key).cloned();
+            return detail;
+        }
+    }
+    ErrorDetail::at("body", "/out_request_no").issue(issue)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transitions() {
+        use StockAction::*;
+        assert_eq!(
+            Start.transition(),
+            (StockStatus::Unactivated, StockStatus::Running)
+        );
+        assert_eq!(Pause.transition().1, StockStatus::Paused);
+        assert_eq!(Restart.transition().0, StockStatus::Paused);
+        assert_eq!(
+            Stop.transition(),
+            (StockStatus::Unactivated, StockStatus::Stopped)
+        );
+        assert_eq!(wire_status(StockStatus::Stopped), "stoped");
+        let epoch = time::OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(wire_time(epoch).as_str(), "1970-01-01T08:00:00+08:00");
+    }
+}
