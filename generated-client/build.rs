@@ -44,7 +44,12 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let mut writes = vec![(out_dir.join("api.rs"), generated.root.source)];
-    writes.extend(generated.files.into_iter().map(|f| (module_dir.join(f.file_name), f.source)));
+    writes.extend(
+        generated
+            .files
+            .into_iter()
+            .map(|f| (module_dir.join(f.file_name), f.source)),
+    );
     for (path, content) in writes {
         if let Err(err) = write_if_changed(&path, &content) {
             println!("cargo::error=cannot write {}: {err}", path.display());
