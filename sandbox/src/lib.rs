@@ -92,7 +92,7 @@
 //!   (`403 REQUEST_BLOCKED`): only the creator changes a stock or downloads its flows; its
 //!   authorized senders may also read it, its merchants and its goods ids.
 //! * **Lists** (stocks ≤ 10 a page, merchants ≤ 50, goods ids ≤ 100): `offset` is a page index
-//!   and, as the official documents say, required (`offset 必填`) — set `offset(0)` for the
+//!   and, as the official documents say, required (`offset 必填`: a constructor argument of the query) — pass 0 for the
 //!   first page. Stocks are those `stock_creator_mchid` created that the caller may read, in
 //!   creation order, filtered by `create_start_time` ≤ `create_time` ≤ `create_end_time` and
 //!   `status`. A stock naming no available merchants is available at its creator.

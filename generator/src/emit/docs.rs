@@ -30,6 +30,11 @@ pub fn doc(paragraphs: &[String]) -> TokenStream {
     quote!(#(#attrs)*)
 }
 
+fn count(n: impl Into<i128>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The facts about a field, after its own text.
 pub fn field(field: &FieldDef) -> TokenStream {
     let mut facts: Vec<String> = Vec::new();
@@ -49,8 +54,14 @@ pub fn field(field: &FieldDef) -> TokenStream {
     }
     match (c.min_length, c.max_length) {
         (Some(min), Some(max)) => line.push(format!("Length: {min}..={max} characters.")),
-        (None, Some(max)) => line.push(format!("Max length: {max} characters.")),
-        (Some(min), None) => line.push(format!("Min length: {min} characters.")),
+        (None, Some(max)) => line.push(format!(
+            "Max length: {}.",
+            count(max, "character", "characters")
+        )),
+        (Some(min), None) => line.push(format!(
+            "Min length: {}.",
+            count(min, "character", "characters")
+        )),
         (None, None) => {}
     }
     match (c.minimum, c.maximum) {
@@ -61,8 +72,8 @@ pub fn field(field: &FieldDef) -> TokenStream {
     }
     match (c.min_items, c.max_items) {
         (Some(min), Some(max)) => line.push(format!("Items: {min}..={max}.")),
-        (Some(min), None) => line.push(format!("At least {min} items.")),
-        (None, Some(max)) => line.push(format!("At most {max} items.")),
+        (Some(min), None) => line.push(format!("At least {}.", count(min, "item", "items"))),
+        (None, Some(max)) => line.push(format!("At most {}.", count(max, "item", "items"))),
         (None, None) => {}
     }
     if let Some(charset) = &c.charset {

@@ -100,8 +100,21 @@ fn paginated(op: &OperationDef) -> TokenStream {
         PageStyle::ItemOffset => quote!(ItemOffset),
     };
     let offset = ident(&pagination.offset.name);
-    let offset_value = to_u64_fn(&pagination.offset);
     let offset_ty = types::rust_type(&pagination.offset.ty);
+    // WeChat Pay makes `offset` required on some list operations; the walk sets it either way.
+    let (offset_get, offset_set) = if pagination.offset.required {
+        let v = to_u64(&pagination.offset, quote!(self.query.#offset));
+        (
+            v,
+            quote!(#offset_ty::try_from(offset).unwrap_or(#offset_ty::MAX)),
+        )
+    } else {
+        let v = to_u64_fn(&pagination.offset);
+        (
+            quote!(self.query.#offset.map_or(0, #v)),
+            quote!(Some(#offset_ty::try_from(offset).unwrap_or(#offset_ty::MAX))),
+        )
+    };
     let limit = ident(&pagination.limit.name);
     let limit_value = if pagination.limit.required {
         let v = to_u64(&pagination.limit, quote!(self.query.#limit));
@@ -144,7 +157,7 @@ fn paginated(op: &OperationDef) -> TokenStream {
             const STYLE: crate::pagination::PageStyle = crate::pagination::PageStyle::#style;
 
             fn offset(&self) -> u64 {
-                self.query.#offset.map_or(0, #offset_value)
+                #offset_get
             }
 
             fn limit(&self) -> Option<u64> {
@@ -153,7 +166,7 @@ fn paginated(op: &OperationDef) -> TokenStream {
 
             fn with_offset(&self, offset: u64) -> Self {
                 let mut next = self.clone();
-                next.query.#offset = Some(#offset_ty::try_from(offset).unwrap_or(#offset_ty::MAX));
+                next.query.#offset = #offset_set;
                 next
             }
 

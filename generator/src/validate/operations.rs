@@ -311,11 +311,28 @@ fn check_operation(op: &OperationDecl, catalog: &Catalog<'_>, diags: &mut Vec<Di
         for (what, name) in [("offset", &pagination.offset), ("limit", &pagination.limit)] {
             match op.query.iter().find(|f| f.name.value == name.value) {
                 None => {
-                    let hint = crate::diagnostics::did_you_mean(&name.value, op.query.iter().map(|f| f.name.value.as_str())).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-                    diags.push(Diagnostic::new(name.pos.clone(), format!("`pagination.{what}` names `{}`, which is not a query parameter{hint}", name.value)));
+                    let hint = crate::diagnostics::did_you_mean(
+                        &name.value,
+                        op.query.iter().map(|f| f.name.value.as_str()),
+                    )
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                    diags.push(Diagnostic::new(
+                        name.pos.clone(),
+                        format!(
+                            "`pagination.{what}` names `{}`, which is not a query parameter{hint}",
+                            name.value
+                        ),
+                    ));
                 }
-                Some(f) if !matches!(f.ty.value.as_str(), "i32" | "i64" | "u32" | "u64") => diags.push(Diagnostic::new(name.pos.clone(), format!("`pagination.{what}` `{}` must be an integer query parameter, not `{}`", name.value, f.ty.value))),
-                Some(f) if f.required && what == "offset" => diags.push(Diagnostic::new(name.pos.clone(), format!("`pagination.offset` `{}` must be optional so pages can be walked from the first", name.value))),
+                Some(f) if !matches!(f.ty.value.as_str(), "i32" | "i64" | "u32" | "u64") => diags
+                    .push(Diagnostic::new(
+                        name.pos.clone(),
+                        format!(
+                            "`pagination.{what}` `{}` must be an integer query parameter, not `{}`",
+                            name.value, f.ty.value
+                        ),
+                    )),
                 Some(_) => {}
             }
         }

@@ -184,7 +184,7 @@ mod tests {
     #[test]
     fn queries() {
         let q = list("/x?offset=1&limit=10&stock_creator_mchid=1").unwrap();
-        assert_eq!((q.offset, q.limit), (Some(1), 10));
+        assert_eq!((q.offset, q.limit), (1, 10));
         let err = list("/x?limit=10&stock_creator_mchid=1").unwrap_err();
         assert_eq!(err.message, "offset 必填");
         let err = list("/x?offset=0&limit=11&stock_creator_mchid=1").unwrap_err();

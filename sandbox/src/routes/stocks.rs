@@ -93,8 +93,7 @@ pub(super) fn list(app: &App, caller: &Caller, uri: &Uri) -> Reply {
             ));
         }
         let page = app.state.list_stocks(&caller.mchid, &query);
-        let list = StockList::new(count(page.total), query.limit, query.offset.unwrap_or(0))
-            .data(page.items);
+        let list = StockList::new(count(page.total), query.limit, query.offset).data(page.items);
         Ok(json_with_data(&list))
     };
     run().unwrap_or_else(Reply::from)
@@ -122,7 +121,7 @@ pub(super) fn merchants(app: &App, caller: &Caller, raw_stock_id: &str, uri: &Ur
             &["offset", "limit", "stock_creator_mchid"],
             ListAvailableMerchantsQuery::validate,
         )?;
-        let offset = query.offset.unwrap_or(0);
+        let offset = query.offset;
         let page = app.state.stock_list(
             &caller.mchid,
             &stock_id,
@@ -147,7 +146,7 @@ pub(super) fn items(app: &App, caller: &Caller, raw_stock_id: &str, uri: &Uri) -
             &["offset", "limit", "stock_creator_mchid"],
             ListAvailableSingleitemsQuery::validate,
         )?;
-        let offset = query.offset.unwrap_or(0);
+        let offset = query.offset;
         let page = app.state.stock_list(
             &caller.mchid,
             &stock_id,

@@ -96,11 +96,7 @@ impl SandboxState {
             .into_iter()
             .map(|(_, s)| inner.render_stock(s))
             .collect();
-        page(
-            rendered,
-            query.offset.unwrap_or(0) as usize,
-            query.limit as usize,
-        )
+        page(rendered, query.offset as usize, query.limit as usize)
     }
 
     /// A stock's available merchants or goods ids, one page (`page` is a page index).
