@@ -231,7 +231,7 @@ pub async fn run(
     let config = config::resolve(&globals.settings, env, globals.config.as_deref())?;
     let client = config.builder()?.build()?;
     if globals.dry_run {
-        let text = dry_run::render(&request, &client, &config)?;
+        let text = dry_run::render(&request, &client)?;
         out.write_all(text.as_bytes())?;
         writeln!(
             err,

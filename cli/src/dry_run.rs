@@ -1,61 +1,29 @@
 //! `--dry-run`: the request exactly as it would be sent, signed, without sending it.
-//!
-//! The client crate does not expose the headers it builds, so they are rebuilt here the same
-//! way: a [`Signer`] from the client's merchant ID and serial and the configured private key,
-//! the `Wechatpay-Serial` the client's verifier prefers, and the client's `User-Agent` format.
 
 use std::fmt::Write as _;
 
-use wechatpay_apiv3::auth::{MerchantPrivateKey, Signer};
 use wechatpay_apiv3::{Client, HttpRequest};
 
-use crate::config::{ConfigError, Resolved};
+use crate::config::ConfigError;
 
-/// The `User-Agent` the client sends (`wechatpay-apiv3-rust/VERSION (OS/ARCH) Rust`); the CLI
-/// is built from the same workspace version as the client crate.
-pub fn user_agent() -> String {
-    format!(
-        "wechatpay-apiv3-rust/{} ({}/{}) Rust",
-        env!("CARGO_PKG_VERSION"),
-        std::env::consts::OS,
-        std::env::consts::ARCH
-    )
-}
-
-/// The request as an HTTP/1.1 message: request line, headers (with a fresh, valid
-/// `Authorization` signature over the exact target and body bytes), blank line, body.
+/// The request as an HTTP/1.1 message: request line, the headers the client would send (with a
+/// fresh, valid `Authorization` signature over the exact target and body bytes), blank line,
+/// body.
 ///
 /// # Errors
-/// [`ConfigError`] when the private key cannot be read.
-pub fn render(
-    request: &HttpRequest,
-    client: &Client,
-    config: &Resolved,
-) -> Result<String, ConfigError> {
-    let key_path = config
-        .get("WECHATPAY_PRIVATE_KEY")
-        .ok_or_else(|| ConfigError("no merchant private key configured".to_owned()))?;
-    let key =
-        MerchantPrivateKey::from_pem_file(&key_path).map_err(|e| ConfigError(e.to_string()))?;
-    let signer = Signer::new(client.mchid(), client.merchant_serial(), key);
-    let body = request.body.as_deref().unwrap_or_default();
-    let authorization =
-        signer.authorization(request.method.as_str(), &request.path_and_query, body);
-    let wechatpay_serial = client.verifier().preferred_serial();
-    Ok(format_request(
-        request,
-        client.base_url(),
-        &authorization,
-        wechatpay_serial.as_deref(),
-    ))
+/// [`ConfigError`] when the client cannot sign the request.
+pub fn render(request: &HttpRequest, client: &Client) -> Result<String, ConfigError> {
+    let headers = client
+        .signed_headers(request)
+        .map_err(|e| ConfigError(e.to_string()))?;
+    Ok(format_request(request, client.base_url(), &headers))
 }
 
-/// Formats `request` for `base_url` with the `Authorization` value `authorization`.
+/// Formats `request` for `base_url` with the given headers.
 pub fn format_request(
     request: &HttpRequest,
     base_url: &str,
-    authorization: &str,
-    wechatpay_serial: Option<&str>,
+    headers: &[(String, String)],
 ) -> String {
     let host = base_url
         .split_once("://")
@@ -69,14 +37,8 @@ pub fn format_request(
         request.path_and_query
     );
     let _ = writeln!(text, "Host: {host}");
-    let _ = writeln!(text, "Authorization: {authorization}");
-    let _ = writeln!(text, "Accept: application/json");
-    if request.body.is_some() {
-        let _ = writeln!(text, "Content-Type: application/json");
-    }
-    let _ = writeln!(text, "User-Agent: {}", user_agent());
-    if let Some(serial) = wechatpay_serial {
-        let _ = writeln!(text, "Wechatpay-Serial: {serial}");
+    for (name, value) in headers {
+        let _ = writeln!(text, "{name}: {value}");
     }
     if let Some(body) = &request.body {
         let _ = writeln!(text, "Content-Length: {}", body.len());
@@ -94,6 +56,13 @@ mod tests {
     use super::*;
     use wechatpay_apiv3::Method;
 
+    fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
     #[test]
     fn post_with_body() {
         let request = HttpRequest {
@@ -101,13 +70,13 @@ mod tests {
             path_and_query: "/v3/x?a=1".into(),
             body: Some(b"{\"a\":1}".to_vec()),
         };
-        let text = format_request(&request, "https://api.example:8443", "SIG", Some("PUB_1"));
-        let expected = format!(
-            "POST /v3/x?a=1 HTTP/1.1\nHost: api.example:8443\nAuthorization: SIG\n\
-             Accept: application/json\nContent-Type: application/json\nUser-Agent: {}\n\
-             Wechatpay-Serial: PUB_1\nContent-Length: 7\n\n{{\"a\":1}}\n",
-            user_agent()
-        );
+        let sent = headers(&[
+            ("Authorization", "SIG"),
+            ("Content-Type", "application/json"),
+        ]);
+        let text = format_request(&request, "https://api.example:8443", &sent);
+        let expected = "POST /v3/x?a=1 HTTP/1.1\nHost: api.example:8443\nAuthorization: SIG\n\
+             Content-Type: application/json\nContent-Length: 7\n\n{\"a\":1}\n";
         assert_eq!(text, expected);
     }
 
@@ -118,21 +87,14 @@ mod tests {
             path_and_query: "/v3/y".into(),
             body: None,
         };
-        let text = format_request(&request, "http://127.0.0.1:9", "SIG", None);
-        assert!(
-            text.starts_with("GET /v3/y HTTP/1.1\nHost: 127.0.0.1:9\n"),
-            "{text}"
+        let text = format_request(
+            &request,
+            "http://127.0.0.1:9",
+            &headers(&[("Accept", "application/json")]),
         );
-        assert!(!text.contains("Content-Type") && !text.contains("Wechatpay-Serial"));
-        assert!(text.ends_with("Rust\n\n"), "{text}");
-    }
-
-    #[test]
-    fn user_agent_shape() {
-        let ua = user_agent();
-        assert!(
-            ua.starts_with("wechatpay-apiv3-rust/") && ua.ends_with(") Rust"),
-            "{ua}"
+        assert_eq!(
+            text,
+            "GET /v3/y HTTP/1.1\nHost: 127.0.0.1:9\nAccept: application/json\n\n"
         );
     }
 }

@@ -302,6 +302,34 @@ impl Client {
         read_response(&inner.keys.verifier(), meta, response, span)
     }
 
+    /// The headers one attempt of `request` would carry, in the order they are sent: a fresh
+    /// `Authorization` over the exact request-target and body bytes, `Accept`, `Content-Type`
+    /// (with a body), `User-Agent` and `Wechatpay-Serial`. Nothing is sent; for dry runs and
+    /// debugging. Names are canonical (`User-Agent`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the signature cannot be put in a header.
+    pub fn signed_headers(&self, request: &HttpRequest) -> Result<Vec<(String, String)>, Error> {
+        let headers = self.headers(request)?;
+        Ok(headers
+            .iter()
+            .map(|(name, value)| {
+                let name = name
+                    .as_str()
+                    .split('-')
+                    .map(|word| {
+                        let mut chars = word.chars();
+                        chars.next().map_or_else(String::new, |first| {
+                            first.to_ascii_uppercase().to_string() + chars.as_str()
+                        })
+                    })
+                    .collect::<Vec<_>>()
+                    .join("-");
+                (name, String::from_utf8_lossy(value.as_bytes()).into_owned())
+            })
+            .collect())
+    }
+
     /// The headers of one attempt, with a fresh signature over the exact bytes sent.
     fn headers(&self, request: &HttpRequest) -> Result<HeaderMap, Error> {
         let inner = &*self.inner;
