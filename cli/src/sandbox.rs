@@ -6,7 +6,7 @@
 //! error.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use wechatpay_sandbox::{ResponseSigning, Sandbox, SandboxConfig, SandboxKeys};
 
@@ -138,52 +138,20 @@ async fn serve(args: SandboxArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
     out.flush()?;
     err.write_all(banner(&sandbox).as_bytes())?;
     err.flush()?;
-    wait_for_stop().await;
+    wechatpay_sandbox::shutdown_signal().await;
     writeln!(err, "wxpay: sandbox stopping")?;
     sandbox.shutdown().await;
     Ok(())
 }
 
-/// The `export` lines for the sandbox's base URL, merchant and key files.
+/// The `export` lines that point `wxpay` (and `Client::from_env`) at the sandbox.
 fn export_lines(sandbox: &Sandbox) -> String {
-    let keys = sandbox.keys();
-    let path = |p: Option<&Path>| {
-        p.map(|p| {
-            std::fs::canonicalize(p)
-                .unwrap_or_else(|_| p.to_path_buf())
-                .display()
-                .to_string()
-        })
-        .unwrap_or_default()
-    };
-    let files = keys.files();
-    let lines = [
-        ("WECHATPAY_BASE_URL", sandbox.base_url().to_owned()),
-        ("WECHATPAY_MCHID", keys.mchid().to_owned()),
-        ("WECHATPAY_MCH_SERIAL", keys.merchant_serial().to_owned()),
-        (
-            "WECHATPAY_PRIVATE_KEY",
-            path(files.map(|f| f.merchant_private_key.as_path())),
-        ),
-        (
-            "WECHATPAY_PLATFORM_CERTS",
-            path(files.map(|f| f.platform_certificate.as_path())),
-        ),
-        (
-            "WECHATPAY_PUBLIC_KEY",
-            path(files.map(|f| f.public_key.as_path())),
-        ),
-        ("WECHATPAY_PUBLIC_KEY_ID", keys.public_key_id().to_owned()),
-    ];
-    let mut text = format!(
-        "# wxpay sandbox at {} (merchant {})\n",
+    format!(
+        "# wxpay sandbox at {} (merchant {})\n{}",
         sandbox.base_url(),
-        keys.mchid()
-    );
-    for (name, value) in lines {
-        text.push_str(&format!("export {name}={}\n", shell_quote(&value)));
-    }
-    text
+        sandbox.mchid(),
+        sandbox.export_lines()
+    )
 }
 
 fn banner(sandbox: &Sandbox) -> String {
@@ -211,40 +179,6 @@ fn banner(sandbox: &Sandbox) -> String {
 }
 
 /// Quotes a value for a POSIX shell when it holds anything but safe characters.
-fn shell_quote(value: &str) -> String {
-    let safe = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b));
-    if safe {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', r"'\''"))
-    }
-}
-
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,14 +219,5 @@ mod tests {
         assert!(err(&["--serial-mode", "rsa"]).contains("unknown serial mode"));
         assert!(err(&["--mchid", "1"]).contains("unknown flag --mchid"));
         assert!(err(&["x"]).contains("unexpected argument"));
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(shell_quote("/tmp/keys/a.pem"), "/tmp/keys/a.pem");
-        assert_eq!(shell_quote("http://127.0.0.1:80"), "http://127.0.0.1:80");
-        assert_eq!(shell_quote("/tmp/my keys/a.pem"), "'/tmp/my keys/a.pem'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote(""), "''");
     }
 }

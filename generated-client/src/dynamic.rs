@@ -140,7 +140,7 @@ trait Erased: Send + Sync {
 }
 
 struct Plain<O>(O);
-struct Paged<O>(O);
+struct Paged<O>(Plain<O>);
 
 fn to_json<T: Serialize>(value: T) -> Result<serde_json::Value, Error> {
     serde_json::to_value(value).map_err(|e| Error::Decode {
@@ -195,6 +195,7 @@ where
     O::Response: Serialize,
     O::Item: Serialize + 'static,
 {
+    // One page is an ordinary call.
     fn build(&self) -> Result<HttpRequest, Error> {
         self.0.build()
     }
@@ -204,8 +205,7 @@ where
         client: &'a Client,
         options: CallOptions,
     ) -> BoxFuture<'a, Result<serde_json::Value, Error>> {
-        let call = call(client, &self.0, options);
-        Box::pin(async move { to_json(call.send().await?) })
+        self.0.send(client, options)
     }
 
     fn items<'a>(
@@ -213,7 +213,7 @@ where
         client: &'a Client,
         options: CallOptions,
     ) -> Option<BoxStream<'a, Result<serde_json::Value, Error>>> {
-        let stream = call(client, &self.0, options).items();
+        let stream = call(client, &self.0.0, options).items();
         Some(Box::pin(stream.map(|item| item.and_then(to_json))))
     }
 }
@@ -249,7 +249,7 @@ impl DynamicOperation {
         O::Item: Serialize + 'static,
     {
         DynamicOperation {
-            inner: Box::new(Paged(operation)),
+            inner: Box::new(Paged(Plain(operation))),
         }
     }
 

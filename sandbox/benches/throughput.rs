@@ -101,12 +101,8 @@ async fn run(requests: usize) -> Result<(), Box<dyn std::error::Error>> {
         u64::MAX / 2,
     )))
     .await?;
-    let client = Client::builder()
-        .base_url(sandbox.base_url())
-        .mchid(sandbox.mchid())
-        .merchant_serial(sandbox.merchant_serial())
-        .private_key_pem(sandbox.merchant_private_key_pem())
-        .public_key_pem(sandbox.public_key_id(), sandbox.public_key_pem())
+    let client = sandbox
+        .client_builder()
         .retry(RetryPolicy::none())
         .build()?;
     let mchid: Arc<str> = Arc::from(sandbox.mchid());

@@ -11,13 +11,8 @@
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
-//! let client = wechatpay_apiv3::Client::builder()
-//!     .base_url(sandbox.base_url())
-//!     .mchid(sandbox.mchid())
-//!     .merchant_serial(sandbox.merchant_serial())
-//!     .private_key_pem(sandbox.merchant_private_key_pem())
-//!     .public_key_pem(sandbox.public_key_id(), sandbox.public_key_pem())
-//!     .build()?;
+//! // Base URL, merchant, keys: everything a client needs to talk to this sandbox.
+//! let client = sandbox.client_builder().build()?;
 //! // The next send coupon is processed (the coupon is issued), then answered with a 500.
 //! sandbox.faults().inject(FaultRule::new(Fault::Status500).operation("send_coupon").after_processing());
 //! # let _ = client;
@@ -140,6 +135,7 @@ mod protocol;
 mod reply;
 mod routes;
 mod server;
+mod shell;
 mod state;
 pub mod stocks;
 
@@ -165,6 +161,7 @@ pub use protocol::MAX_REQUEST_SKEW_SECS;
 pub use routes::{
     DOWNLOAD_CERTIFICATES, DOWNLOAD_FLOW_FILE, LIST_COUPONS, SEND_COUPON, UNKNOWN_OPERATION,
 };
+pub use shell::{shell_quote, shutdown_signal};
 pub use state::SandboxState;
 pub use stocks::{CouponKind, Stock, StockStatus, default_stocks};
 

@@ -153,7 +153,7 @@ async fn run(args: Args) -> Result<(), SandboxError> {
     }
     let sandbox = Sandbox::start(config).await?;
     print!("{}", banner(&sandbox));
-    wait_for_stop().await;
+    wechatpay_sandbox::shutdown_signal().await;
     eprintln!("shutting down");
     sandbox.shutdown().await;
     Ok(())
@@ -209,15 +209,7 @@ fn banner(sandbox: &Sandbox) -> String {
          \x20 stocks:\n{stocks}\n\
          \n\
          # Point a client at it:\n\
-         export WECHATPAY_BASE_URL={base_q}\n\
-         export WECHATPAY_MCHID={mchid_q}\n\
-         export WECHATPAY_MCH_SERIAL={merchant_serial}\n\
-         export WECHATPAY_PRIVATE_KEY={merchant_key_q}\n\
-         export WECHATPAY_PLATFORM_CERTS={platform_cert_q}\n\
-         export WECHATPAY_PUBLIC_KEY={public_key_q}\n\
-         export WECHATPAY_PUBLIC_KEY_ID={public_key_id}\n\
-         export WECHATPAY_API_V3_KEY={api_v3_key_q}\n\
-         \n\
+         {exports}\n\
          # Faults (unauthenticated admin endpoint), e.g. a 500 after the next coupon is issued:\n\
          #   curl -X POST {base}/sandbox/faults -d '{{\"fault\":\"status_500\",\"operation\":\"send_coupon\",\"phase\":\"after\"}}'\n\
          Press Ctrl-C to stop.\n",
@@ -229,48 +221,8 @@ fn banner(sandbox: &Sandbox) -> String {
         mode = sandbox.response_signing(),
         response_serial = sandbox.response_serial(),
         stocks = stocks.join("\n"),
-        base_q = shell_quote(base),
-        mchid_q = shell_quote(keys.mchid()),
-        merchant_key_q = shell_quote(&merchant_key),
-        platform_cert_q = shell_quote(&platform_cert),
-        public_key_q = shell_quote(&public_key),
-        api_v3_key_q = shell_quote(keys.api_v3_key()),
+        exports = sandbox.export_lines(),
     )
-}
-
-/// Quotes a value for a POSIX shell when it holds anything but safe characters.
-fn shell_quote(value: &str) -> String {
-    if !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b))
-    {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', r"'\''"))
-    }
-}
-
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 #[cfg(test)]
@@ -305,12 +257,5 @@ mod tests {
         assert!(parse(&["--port", "x"]).is_err());
         assert!(parse(&["--serial-mode", "rsa"]).is_err());
         assert!(parse(&["--bogus"]).unwrap_err().contains("--bogus"));
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(shell_quote("/tmp/keys/a.pem"), "/tmp/keys/a.pem");
-        assert_eq!(shell_quote("/tmp/my keys/a.pem"), "'/tmp/my keys/a.pem'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }

@@ -27,12 +27,8 @@ fn quick_retries() -> RetryPolicy {
 }
 
 fn public_key_client(sandbox: &Sandbox) -> Client {
-    Client::builder()
-        .base_url(sandbox.base_url())
-        .mchid(sandbox.mchid())
-        .merchant_serial(sandbox.merchant_serial())
-        .private_key_pem(sandbox.merchant_private_key_pem())
-        .public_key_pem(sandbox.public_key_id(), sandbox.public_key_pem())
+    sandbox
+        .client_builder()
         .retry(quick_retries())
         .build()
         .expect("client")

@@ -82,12 +82,8 @@ impl Setup {
         )
         .await
         .expect("sandbox");
-        let client = Client::builder()
-            .base_url(sandbox.base_url())
-            .mchid(sandbox.mchid())
-            .merchant_serial(sandbox.merchant_serial())
-            .private_key_pem(sandbox.merchant_private_key_pem())
-            .public_key_pem(sandbox.public_key_id(), sandbox.public_key_pem())
+        let client = sandbox
+            .client_builder()
             .clock(Arc::clone(&clock) as Arc<dyn Clock>)
             .retry(
                 RetryPolicy::default()

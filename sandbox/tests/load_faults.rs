@@ -160,12 +160,8 @@ async fn a_thousand_sends_under_random_faults_issue_each_coupon_once() {
     )
     .await
     .expect("start sandbox");
-    let client = Client::builder()
-        .base_url(sandbox.base_url())
-        .mchid(sandbox.mchid())
-        .merchant_serial(sandbox.merchant_serial())
-        .private_key_pem(sandbox.merchant_private_key_pem())
-        .public_key_pem(sandbox.public_key_id(), sandbox.public_key_pem())
+    let client = sandbox
+        .client_builder()
         .timeout(CLIENT_TIMEOUT)
         .retry(
             RetryPolicy::default()
