@@ -17,7 +17,17 @@ pub fn doc(paragraphs: &[String]) -> TokenStream {
         if !lines.is_empty() {
             lines.push(String::new());
         }
-        lines.extend(paragraph.lines().map(|l| l.trim_end().to_string()));
+        let mut in_list = false;
+        for line in paragraph.lines().map(str::trim_end) {
+            // Markdown would fold a plain line that follows a list item into that item (and
+            // clippy flags it as a lazy continuation), so the plain line starts a new paragraph.
+            let item = is_list_item(line);
+            if in_list && !item && !line.is_empty() && !line.starts_with(' ') {
+                lines.push(String::new());
+            }
+            in_list = (in_list || item) && !line.is_empty();
+            lines.push(line.to_string());
+        }
     }
     let attrs = lines.iter().map(|line| {
         let text = if line.is_empty() {
@@ -28,6 +38,16 @@ pub fn doc(paragraphs: &[String]) -> TokenStream {
         quote!(#[doc = #text])
     });
     quote!(#(#attrs)*)
+}
+
+/// `- x`, `* x`, `1. x`, `2) x`: a Markdown list item.
+fn is_list_item(line: &str) -> bool {
+    let line = line.trim_start();
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        return true;
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") "))
 }
 
 fn count(n: impl Into<i128>, one: &str, many: &str) -> String {
@@ -122,4 +142,20 @@ pub fn operation(op: &OperationDef) -> Vec<String> {
         paragraphs.push(format!("Official documentation:\n{}", links.join("\n")));
     }
     paragraphs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_after_a_list_start_a_paragraph() {
+        let tokens = doc(&["1. 第一步\n2. 第二步\n之后的说明\n- a\n  b".to_string()]);
+        let text = tokens.to_string();
+        assert!(
+            text.contains(r#"" 2. 第二步"] # [doc = ""] # [doc = " 之后的说明"]"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"" - a"] # [doc = "   b"]"#), "{text}");
+    }
 }
