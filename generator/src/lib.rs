@@ -12,6 +12,7 @@ pub mod emit;
 pub mod ir;
 pub mod load;
 pub mod naming;
+mod parallel;
 pub mod render;
 pub mod validate;
 
@@ -68,36 +69,44 @@ pub fn check_sources(sources: &[Source]) -> Result<Vec<load::model::SpecFile>, V
 pub fn generate_sources(sources: &[Source], root_name: &str) -> Result<Generated, Vec<Diagnostic>> {
     let files = check_sources(sources)?;
     let api = ir::lower(&files);
-    let emitted = emit::emit(&api, |module: &str| -> TokenStream {
+    let all = format!("{root_name}/");
+    let include = |module: &str| -> TokenStream {
         let file = format!("/wechatpay_api/{module}.rs");
         quote!(include!(concat!(env!("OUT_DIR"), #file));)
-    });
-    let all = format!("{root_name}/");
-    let mut out = Vec::new();
-    for module in emitted.modules {
-        let source = render::render(module.tokens, &module.spec_file).map_err(|d| vec![d])?;
-        out.push(GeneratedFile {
-            file_name: format!("{}.rs", module.name),
-            from: module.spec_file,
-            source,
-        });
-    }
-    out.push(GeneratedFile {
-        file_name: "paths.rs".into(),
-        source: render::render(emitted.paths, &all).map_err(|d| vec![d])?,
-        from: all.clone(),
-    });
-    out.push(GeneratedFile {
-        file_name: "catalog.rs".into(),
-        source: render::render(emitted.catalog, &all).map_err(|d| vec![d])?,
-        from: all.clone(),
-    });
-    let root = GeneratedFile {
-        file_name: "api.rs".into(),
-        source: render::render(emitted.root, &all).map_err(|d| vec![d])?,
-        from: all,
     };
-    Ok(Generated { root, files: out })
+    let parts = emit::parts(&api);
+    // Emitting and formatting dominate; parts are independent, so use every core. Results keep
+    // their part's index, so the output does not depend on scheduling.
+    let rendered = parallel::map(&parts, |part| {
+        let (file_name, from) = match part {
+            emit::Part::Module(module) => (format!("{}.rs", module.name), module.spec_file.clone()),
+            emit::Part::Paths => ("paths.rs".to_string(), all.clone()),
+            emit::Part::Catalog => ("catalog.rs".to_string(), all.clone()),
+            emit::Part::Root => ("api.rs".to_string(), all.clone()),
+        };
+        let tokens = emit::emit_part(&api, *part, &include);
+        render::render(tokens, &from).map(|source| GeneratedFile {
+            file_name,
+            from,
+            source,
+        })
+    });
+    let mut files = rendered
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|d| vec![d])?;
+    // `parts` ends with the root.
+    let root = files.pop().ok_or_else(|| {
+        vec![Diagnostic::new(
+            Pos {
+                file: all.clone(),
+                line: 1,
+                col: 1,
+            },
+            "internal error: no root file",
+        )]
+    })?;
+    Ok(Generated { root, files })
 }
 
 /// Generates the API from a spec folder; messages name files as `<folder name>/<relative path>`.

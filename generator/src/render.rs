@@ -6,19 +6,19 @@ use crate::diagnostics::{Diagnostic, Pos};
 
 /// Formats tokens as Rust source under a header naming where they come from.
 pub fn render(tokens: TokenStream, from: &str) -> Result<String, Diagnostic> {
-    let text = tokens.to_string();
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
-        if std::env::var_os("WECHATPAY_GEN_DEBUG").is_some() {
-            eprintln!("{text}");
-        }
         // Only a generator bug can get here: the tokens come from quote!, not from the spec.
+        // `e` points into the tokens; its span text says where.
         Diagnostic::new(
             Pos {
                 file: from.to_string(),
                 line: 1,
                 col: 1,
             },
-            format!("internal error: generated code does not parse: {e}"),
+            format!(
+                "internal error: generated code does not parse: {e} (near `{}`)",
+                e.span().source_text().unwrap_or_default()
+            ),
         )
     })?;
     let body = prettyplease::unparse(&file);

@@ -13,29 +13,45 @@ use quote::quote;
 use crate::ir::{Api, ErrorCodeDef, Module, NotificationDef, VariantDef};
 use crate::naming::ident;
 
-/// The tokens of one module, with the spec file they come from.
-#[derive(Debug)]
-pub struct EmittedModule {
-    /// The module name.
-    pub name: String,
-    /// The spec file it comes from (`spec/...`).
-    pub spec_file: String,
-    /// The tokens.
-    pub tokens: TokenStream,
+/// One generated file: a spec file's module, the client chain, the catalogue, or the root.
+#[derive(Debug, Clone, Copy)]
+pub enum Part<'a> {
+    /// The module of one spec file.
+    Module(&'a Module),
+    /// The client chain (`paths.rs`).
+    Paths,
+    /// The operation catalogue (`catalog.rs`).
+    Catalog,
+    /// The root (`api.rs`): module declarations, re-exports, `ErrorCode`, notifications.
+    Root,
 }
 
-/// All tokens of the generated API.
-#[derive(Debug)]
-pub struct Emitted {
-    /// One per spec file that declares types or operations.
-    pub modules: Vec<EmittedModule>,
-    /// The client chain (`paths`).
-    pub paths: TokenStream,
-    /// The operation catalogue (`catalog`).
-    pub catalog: TokenStream,
-    /// The root: module declarations, re-exports and `ErrorCode`. `include_dir` is the path
-    /// expression the root uses to include module files.
-    pub root: TokenStream,
+/// Every file to generate, in output order: one module per spec file that declares types or
+/// operations, then the chain, the catalogue and the root.
+pub fn parts(api: &Api) -> Vec<Part<'_>> {
+    let mut parts: Vec<Part<'_>> = api
+        .modules
+        .iter()
+        .filter(|m| has_content(m))
+        .map(Part::Module)
+        .collect();
+    parts.extend([Part::Paths, Part::Catalog, Part::Root]);
+    parts
+}
+
+fn has_content(module: &Module) -> bool {
+    !module.types.is_empty() || !module.operations.is_empty()
+}
+
+/// The tokens of one part. `include` gives the root's expression including a module file.
+/// Parts are independent, so they can be emitted (and rendered) in parallel.
+pub fn emit_part(api: &Api, part: Part<'_>, include: &dyn Fn(&str) -> TokenStream) -> TokenStream {
+    match part {
+        Part::Module(module) => self::module(module),
+        Part::Paths => client_tree::client_tree(&api.tree),
+        Part::Catalog => catalog::catalog(api),
+        Part::Root => root(api, include),
+    }
 }
 
 fn module(module: &Module) -> TokenStream {
@@ -163,47 +179,32 @@ fn notifications(defs: &[NotificationDef]) -> TokenStream {
     }
 }
 
-/// Emits the whole API.
-pub fn emit(api: &Api, include: impl Fn(&str) -> TokenStream) -> Emitted {
-    let modules: Vec<EmittedModule> = api
-        .modules
-        .iter()
-        .filter(|m| !m.types.is_empty() || !m.operations.is_empty())
-        .map(|m| EmittedModule {
-            name: m.name.clone(),
-            spec_file: m.spec_file.clone(),
-            tokens: module(m),
-        })
-        .collect();
-    let declarations = api
-        .modules
-        .iter()
-        .filter(|m| !m.types.is_empty() || !m.operations.is_empty())
-        .map(|m| {
-            let name = ident(&m.name);
-            let doc = format!(" Generated from `{}`.", m.spec_file);
-            let include = include(&m.name);
-            let mut exported: Vec<String> = m.types.iter().map(|t| t.name.clone()).collect();
-            for op in &m.operations {
-                exported.push(op.struct_name.clone());
-                if let Some(q) = &op.query {
-                    exported.push(q.name.clone());
-                }
+fn root(api: &Api, include: &dyn Fn(&str) -> TokenStream) -> TokenStream {
+    let declarations = api.modules.iter().filter(|m| has_content(m)).map(|m| {
+        let name = ident(&m.name);
+        let doc = format!(" Generated from `{}`.", m.spec_file);
+        let include = include(&m.name);
+        let mut exported: Vec<String> = m.types.iter().map(|t| t.name.clone()).collect();
+        for op in &m.operations {
+            exported.push(op.struct_name.clone());
+            if let Some(q) = &op.query {
+                exported.push(q.name.clone());
             }
-            let exported = exported.iter().map(|n| ident(n));
-            quote! {
-                #[doc = #doc]
-                mod #name {
-                    #include
-                }
-                pub use self::#name::{#(#exported),*};
+        }
+        let exported = exported.iter().map(|n| ident(n));
+        quote! {
+            #[doc = #doc]
+            mod #name {
+                #include
             }
-        });
+            pub use self::#name::{#(#exported),*};
+        }
+    });
     let paths_include = include("paths");
     let catalog_include = include("catalog");
     let error_code = error_codes(&api.error_codes);
     let notification = notifications(&api.notifications);
-    let root = quote! {
+    quote! {
         #(#declarations)*
 
         /// The client chain: one type per URL prefix, reached from [`Client::v3`](crate::Client::v3).
@@ -220,11 +221,5 @@ pub fn emit(api: &Api, include: impl Fn(&str) -> TokenStream) -> Emitted {
         #error_code
 
         #notification
-    };
-    Emitted {
-        modules,
-        paths: client_tree::client_tree(&api.tree),
-        catalog: catalog::catalog(api),
-        root,
     }
 }
