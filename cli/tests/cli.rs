@@ -3,71 +3,25 @@
 //! One sandbox serves every test (key generation takes a second); each test uses its own
 //! openid, so tests running in parallel never see each other's coupons or faults.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use serde_json::Value;
 use wechatpay_apiv3::api::catalog;
 use wechatpay_apiv3::auth::{AuthorizationParams, MerchantPrivateKey, request_message};
-use wechatpay_sandbox::{Fault, FaultRoute, FaultRule, Sandbox, SandboxConfig};
+use wechatpay_sandbox::{Fault, FaultRoute, FaultRule};
 
-struct World {
-    sandbox: Sandbox,
-    dir: PathBuf,
-    // Keeps the sandbox's tasks running; declared last so it is dropped last.
-    _runtime: tokio::runtime::Runtime,
-}
+mod support;
+
+use support::World;
 
 fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
-    WORLD.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let sandbox = runtime
-            .block_on(Sandbox::start(SandboxConfig::default()))
-            .expect("sandbox starts");
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("wxpay-cli-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        for (name, pem) in [
-            ("apiclient_key.pem", sandbox.merchant_private_key_pem()),
-            ("pub_key.pem", sandbox.public_key_pem()),
-            ("platform_cert.pem", sandbox.platform_certificate_pem()),
-        ] {
-            std::fs::write(dir.join(name), pem).expect("write PEM");
-        }
-        World {
-            sandbox,
-            dir,
-            _runtime: runtime,
-        }
-    })
+    WORLD.get_or_init(|| support::start("wxpay-cli"))
 }
 
 impl World {
-    /// The environment that points the CLI at the sandbox.
-    fn env(&self) -> Vec<(&'static str, String)> {
-        let path = |name: &str| self.dir.join(name).display().to_string();
-        vec![
-            ("WECHATPAY_BASE_URL", self.sandbox.base_url().to_owned()),
-            ("WECHATPAY_MCHID", self.sandbox.mchid().to_owned()),
-            (
-                "WECHATPAY_MCH_SERIAL",
-                self.sandbox.merchant_serial().to_owned(),
-            ),
-            ("WECHATPAY_PRIVATE_KEY", path("apiclient_key.pem")),
-            ("WECHATPAY_PUBLIC_KEY", path("pub_key.pem")),
-            (
-                "WECHATPAY_PUBLIC_KEY_ID",
-                self.sandbox.public_key_id().to_owned(),
-            ),
-        ]
-    }
-
     /// Schedules a fault that strikes the first request under `/users/{openid}/`: while it
     /// stays pending, the sandbox has seen no request for that user.
     fn watch(&self, openid: &str) -> FaultRule {
@@ -566,9 +520,9 @@ fn a_config_file_alone_is_enough() {
         "base_url": world.sandbox.base_url(),
         "mchid": world.sandbox.mchid(),
         "mch_serial": world.sandbox.merchant_serial(),
-        "private_key": "apiclient_key.pem",
-        "platform_certs": ["platform_cert.pem"],
-        "public_key": "pub_key.pem",
+        "private_key": wechatpay_sandbox::keys::MERCHANT_KEY_FILE,
+        "platform_certs": [wechatpay_sandbox::keys::PLATFORM_CERT_FILE],
+        "public_key": wechatpay_sandbox::keys::PUBLIC_KEY_FILE,
         "public_key_id": world.sandbox.public_key_id(),
     });
     let file = write_config(&world.dir, "full.json", &config.to_string());

@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -28,7 +28,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 use wechatpay_apiv3::Timestamp;
 use wechatpay_apiv3::api::catalog;
-use wechatpay_sandbox::{Fault, FaultRoute, FaultRule, Sandbox, SandboxConfig};
+use wechatpay_sandbox::{Fault, FaultRoute, FaultRule};
 
 /// The commands the story runs successfully, each with the step that runs it. Every operation
 /// of [`catalog::OPERATIONS`] must be here (or in [`EXCLUDED`]), and the story checks that it
@@ -76,61 +76,16 @@ const OPENID: &str = "o-cli-family";
 /// The seeded paused stock of `default_stocks` (pausing it again is a wrong transition).
 const SEEDED_PAUSED_STOCK: &str = "9856003";
 
-struct World {
-    sandbox: Sandbox,
-    dir: PathBuf,
-    // Keeps the sandbox's tasks running; declared last so it is dropped last.
-    _runtime: tokio::runtime::Runtime,
-}
+mod support;
+
+use support::World;
 
 fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
-    WORLD.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let sandbox = runtime
-            .block_on(Sandbox::start(SandboxConfig::default()))
-            .expect("sandbox starts");
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("wxpay-cli-family-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        for (name, pem) in [
-            ("apiclient_key.pem", sandbox.merchant_private_key_pem()),
-            ("pub_key.pem", sandbox.public_key_pem()),
-        ] {
-            std::fs::write(dir.join(name), pem).expect("write PEM");
-        }
-        World {
-            sandbox,
-            dir,
-            _runtime: runtime,
-        }
-    })
+    WORLD.get_or_init(|| support::start("wxpay-cli-family"))
 }
 
 impl World {
-    /// The environment that points the CLI at the sandbox.
-    fn env(&self) -> Vec<(&'static str, String)> {
-        let path = |name: &str| self.dir.join(name).display().to_string();
-        vec![
-            ("WECHATPAY_BASE_URL", self.sandbox.base_url().to_owned()),
-            ("WECHATPAY_MCHID", self.sandbox.mchid().to_owned()),
-            (
-                "WECHATPAY_MCH_SERIAL",
-                self.sandbox.merchant_serial().to_owned(),
-            ),
-            ("WECHATPAY_PRIVATE_KEY", path("apiclient_key.pem")),
-            ("WECHATPAY_PUBLIC_KEY", path("pub_key.pem")),
-            (
-                "WECHATPAY_PUBLIC_KEY_ID",
-                self.sandbox.public_key_id().to_owned(),
-            ),
-        ]
-    }
-
     fn mchid(&self) -> &str {
         self.sandbox.mchid()
     }

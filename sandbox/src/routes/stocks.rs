@@ -116,23 +116,18 @@ pub(super) fn detail(app: &App, caller: &Caller, raw_stock_id: &str, uri: &Uri) 
 pub(super) fn merchants(app: &App, caller: &Caller, raw_stock_id: &str, uri: &Uri) -> Reply {
     let run = || -> Result<Reply, ApiFailure> {
         let stock_id = path_param(raw_stock_id, "stock_id", STOCK_ID_CHARS)?;
-        let (query, _) = query(
-            uri,
-            &["offset", "limit", "stock_creator_mchid"],
-            ListAvailableMerchantsQuery::validate,
-        )?;
-        let offset = query.offset;
+        let (q, _) = query(uri, PAGED_STRINGS, ListAvailableMerchantsQuery::validate)?;
+        let (creator, kind) = (&q.stock_creator_mchid, ListKind::Merchants);
         let page = app.state.stock_list(
             &caller.mchid,
             &stock_id,
-            &query.stock_creator_mchid,
-            ListKind::Merchants,
-            offset as usize,
-            query.limit as usize,
+            creator,
+            kind,
+            q.offset as usize,
+            q.limit as usize,
         )?;
-        let list = AvailableMerchantList::new(count(page.total), offset, query.limit, stock_id)
-            .data(page.items);
-        Ok(json_with_data(&list))
+        let list = AvailableMerchantList::new(count(page.total), q.offset, q.limit, stock_id);
+        Ok(json_with_data(&list.data(page.items)))
     };
     run().unwrap_or_else(Reply::from)
 }
@@ -141,26 +136,24 @@ pub(super) fn merchants(app: &App, caller: &Caller, raw_stock_id: &str, uri: &Ur
 pub(super) fn items(app: &App, caller: &Caller, raw_stock_id: &str, uri: &Uri) -> Reply {
     let run = || -> Result<Reply, ApiFailure> {
         let stock_id = path_param(raw_stock_id, "stock_id", STOCK_ID_CHARS)?;
-        let (query, _) = query(
-            uri,
-            &["offset", "limit", "stock_creator_mchid"],
-            ListAvailableSingleitemsQuery::validate,
-        )?;
-        let offset = query.offset;
+        let (q, _) = query(uri, PAGED_STRINGS, ListAvailableSingleitemsQuery::validate)?;
+        let (creator, kind) = (&q.stock_creator_mchid, ListKind::Items);
         let page = app.state.stock_list(
             &caller.mchid,
             &stock_id,
-            &query.stock_creator_mchid,
-            ListKind::Items,
-            offset as usize,
-            query.limit as usize,
+            creator,
+            kind,
+            q.offset as usize,
+            q.limit as usize,
         )?;
-        let list = AvailableSingleitemList::new(count(page.total), offset, query.limit, stock_id)
-            .data(page.items);
-        Ok(json_with_data(&list))
+        let list = AvailableSingleitemList::new(count(page.total), q.offset, q.limit, stock_id);
+        Ok(json_with_data(&list.data(page.items)))
     };
     run().unwrap_or_else(Reply::from)
 }
+
+/// The query parameters both string lists (merchants, goods ids) require.
+const PAGED_STRINGS: &[&str] = &["offset", "limit", "stock_creator_mchid"];
 
 /// Modify goods ids.
 pub(super) fn modify_goods(app: &App, caller: &Caller, raw_stock_id: &str, body: &Bytes) -> Reply {

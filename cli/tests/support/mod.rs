@@ -1,0 +1,42 @@
+//! Setup shared by the CLI's end-to-end tests: one in-process sandbox per test binary, with its
+//! keys written to files the way a user's would be, and the environment that points `wxpay` at it.
+
+use std::path::{Path, PathBuf};
+
+use wechatpay_sandbox::{Sandbox, SandboxConfig, SandboxKeys};
+
+/// A running sandbox and the folder holding its key files.
+pub struct World {
+    /// The sandbox.
+    pub sandbox: Sandbox,
+    /// Its key files, and room for the test's own files.
+    pub dir: PathBuf,
+    // Keeps the sandbox's tasks running; declared last so it is dropped last.
+    _runtime: tokio::runtime::Runtime,
+}
+
+/// Starts a sandbox whose keys live in a fresh folder named after `name` and this process.
+pub fn start(name: &str) -> World {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let keys = SandboxKeys::load_or_create(&dir).expect("sandbox keys");
+    let sandbox = runtime
+        .block_on(Sandbox::start(SandboxConfig::with_keys(keys)))
+        .expect("sandbox starts");
+    World {
+        sandbox,
+        dir,
+        _runtime: runtime,
+    }
+}
+
+impl World {
+    /// The environment that points the CLI at the sandbox (what `wxpay sandbox` prints).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        self.sandbox.client_env()
+    }
+}
