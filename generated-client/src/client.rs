@@ -210,6 +210,9 @@ impl Client {
                 let retryable = error.is_retryable();
                 if attempt > 1 {
                     tracing::warn!(attempt, retryable, error = %error, "call failed after retrying");
+                } else if matches!(error, Error::Verification { .. }) {
+                    // A 2xx that does not verify may be tampering; never only at debug level.
+                    tracing::warn!(retryable, idempotent = meta.idempotent, error = %error, "call failed");
                 } else {
                     tracing::debug!(retryable, idempotent = meta.idempotent, error = %error, "call failed");
                 }
