@@ -82,8 +82,6 @@ impl fmt::Debug for Client {
 /// A 2xx response whose signature was verified.
 #[derive(Debug)]
 pub(crate) struct VerifiedResponse {
-    #[allow(dead_code, reason = "kept for callers that need the exact 2xx status")]
-    pub(crate) status: u16,
     pub(crate) request_id: Option<String>,
     /// The response headers (the certificate download verifies its answer itself).
     pub(crate) headers: HeaderMap,
@@ -380,7 +378,6 @@ fn read_response(
             }
         }
         return Ok(VerifiedResponse {
-            status,
             request_id,
             headers: response.headers,
             body: response.body,
