@@ -125,6 +125,7 @@
 //! | `GET /sandbox/coupons?openid=…` | the user's coupons |
 //! | `POST /sandbox/coupons/consume` | `{"openid","coupon_id"}`: mark a coupon used (已实扣) and send its `COUPON.USE` notification ([`Sandbox::notifications`]) |
 
+mod args;
 mod certificates;
 mod config;
 mod error;
@@ -148,6 +149,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wechatpay_apiv3::api::Coupon;
 
+pub use args::SandboxArgs;
 pub use certificates::NO_PLATFORM_CERTIFICATE;
 pub use config::{ResponseSigning, SandboxConfig};
 pub use error::SandboxError;
