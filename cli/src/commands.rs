@@ -1,101 +1,222 @@
-//! Operation commands, straight from the generated catalogue: names, flags, the request input
-//! they make, and running one.
+//! Operation commands, straight from the generated catalogue: one clap subcommand per
+//! operation (its parameters as flags, with the spec's docs), the request input they make, and
+//! running one.
 
 use std::io::Write;
 use std::pin::pin;
 
+use clap::{Arg, ArgAction, ArgMatches, Command};
 use futures_util::StreamExt as _;
 use serde_json::Value;
 use wechatpay_apiv3::api::catalog;
-use wechatpay_apiv3::dynamic::{DynamicInput, Location, OperationInfo, ParamInfo};
+use wechatpay_apiv3::dynamic::{DynamicInput, Location, OperationInfo, ParamInfo, ValueKind};
 use wechatpay_apiv3::{CallOptions, Error, Method, RetryPolicy};
 
-use crate::args::{self, Arity, Flag, UsageError, canonical, usage};
 use crate::config;
 use crate::dry_run;
-use crate::exit::Failure;
-use crate::options::{self, Globals};
+use crate::exit::{Failure, UsageError, usage};
 use crate::output::{self, Style};
-use crate::values::{parse_json_arg, parse_value};
+use crate::shared::{self, Globals, Scope};
+use crate::values::{KindParser, kind_name};
 
 /// The command name of an operation: its id in kebab-case (`send_coupon` → `send-coupon`).
 pub fn command_name(op: &OperationInfo) -> String {
-    canonical(op.id)
+    op.id.replace('_', "-")
 }
 
-/// The operation a command name stands for; the id as written (`send_coupon`) works too.
+/// The operation a command name stands for.
 pub fn find(name: &str) -> Option<&'static OperationInfo> {
-    let name = canonical(name);
     catalog::OPERATIONS
         .iter()
-        .find(|op| canonical(op.id) == name)
+        .find(|op| command_name(op) == name)
 }
 
-/// The usage error for a name that is no command, with the closest one when there is one.
-pub fn unknown_command(name: &str) -> UsageError {
-    let names: Vec<String> = catalog::OPERATIONS.iter().map(command_name).collect();
-    let hint = args::suggest(&canonical(name), names.iter().map(String::as_str))
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default();
-    usage(format!(
-        "unknown command `{name}`{hint} (`wxpay help` lists the commands)"
-    ))
+/// The flag of a parameter, without `--`: its name in kebab-case.
+fn long(param: &ParamInfo) -> String {
+    param.name.replace('_', "-")
 }
 
-/// The parameter of `op` whose flag is `name` (canonical).
-pub fn param(op: &OperationInfo, name: &str) -> Option<&'static ParamInfo> {
-    op.params.iter().find(|p| canonical(p.name) == name)
+/// The flag of a parameter: `--stock-id`.
+pub fn flag(param: &ParamInfo) -> String {
+    format!("--{}", long(param))
 }
 
-/// The flags of one operation command: its parameters, given as `--name VALUE`.
-#[derive(Debug, Clone, Default)]
-pub struct ParamFlags {
-    /// Each parameter given, with its text value.
-    pub given: Vec<(&'static ParamInfo, Flag)>,
+/// The clap id of a parameter; apart from the shared flags' ids, which are plain names.
+fn id(param: &ParamInfo) -> String {
+    format!("param:{}", param.name)
 }
 
-/// Reads the arguments after an operation's name: parameter flags, then global flags.
-///
-/// A parameter whose name is also a global flag (`--data`, `--mchid`, ...) wins after the
-/// command name; the global flag is still available before it (`wxpay --mchid 1 cmd`).
-///
-/// # Errors
-/// [`UsageError`] for unknown flags, repeated parameters, stray arguments.
-pub fn parse_flags(
-    op: &'static OperationInfo,
-    args: &[String],
-    globals: &mut Globals,
-) -> Result<ParamFlags, UsageError> {
-    let known: Vec<String> = op
+/// The clap subcommand of an operation.
+pub fn subcommand(op: &'static OperationInfo) -> Command {
+    let name = command_name(op);
+    let mut command = Command::new(name.clone())
+        .about(op.summary)
+        .long_about(long_about(op))
+        .after_long_help(example(op));
+    if name != op.id {
+        command = command.alias(op.id);
+    }
+    for param in op.params {
+        command = command.arg(param_arg(param));
+    }
+    let taken = |shared: &str| {
+        op.params
+            .iter()
+            .any(|p| long(p) == shared || p.name == shared)
+    };
+    let scope = Scope {
+        walk: op.paginated,
+        data: op.has_body,
+        ..Scope::ALL
+    };
+    shared::add(command, scope, &taken)
+}
+
+fn param_arg(param: &'static ParamInfo) -> Arg {
+    let long = long(param);
+    let mut arg = Arg::new(id(param))
+        .long(long.clone())
+        .value_name(kind_name(param.kind))
+        .value_parser(KindParser(param.kind))
+        .action(ArgAction::Set)
+        // Path and query parameters can only come from their flag; body ones also from --data.
+        .required(param.required && param.location != Location::Body)
+        .help(short_help(param))
+        .long_help(long_help(param))
+        .help_heading("Parameters");
+    if long != param.name {
+        arg = arg.alias(param.name);
+    }
+    match param.kind {
+        ValueKind::Integer | ValueKind::Money => arg.allow_negative_numbers(true),
+        // Listed by the help text, which says that others pass through too.
+        ValueKind::Enum(_) => arg.hide_possible_values(true),
+        _ => arg,
+    }
+}
+
+/// `required, body` / `optional, query`.
+fn need(param: &ParamInfo) -> String {
+    let need = if param.required {
+        "required"
+    } else {
+        "optional"
+    };
+    let location = match param.location {
+        Location::Path => "path",
+        Location::Query => "query",
+        Location::Body => "body",
+    };
+    format!("{need}, {location}")
+}
+
+fn short_help(param: &ParamInfo) -> String {
+    let first = param.doc.lines().next().unwrap_or_default();
+    format!("{}: {first}", need(param))
+}
+
+fn long_help(param: &ParamInfo) -> String {
+    let mut lines = vec![need(param)];
+    match param.kind {
+        ValueKind::Enum(values) => lines.push(format!(
+            "values: {} (others pass through: enums are open)",
+            values.join(", ")
+        )),
+        ValueKind::Money => lines.push("amount in fen (分): 100 is ¥1.00".to_owned()),
+        ValueKind::Time => lines.push("RFC 3339 time, e.g. 2024-01-01T00:00:00+08:00".to_owned()),
+        ValueKind::Date => lines.push("date, YYYY-MM-DD".to_owned()),
+        ValueKind::Json => lines.push("JSON text, or @FILE".to_owned()),
+        _ => {}
+    }
+    lines.extend(param.doc.lines().map(str::to_owned));
+    lines.join("\n")
+}
+
+fn long_about(op: &OperationInfo) -> String {
+    let mut text = op.summary.to_owned();
+    if !op.description.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(op.description.trim_end());
+    }
+    text.push_str(&format!("\n\nHTTP: {} {}", op.method.as_str(), op.path));
+    if let Some(key) = op.idempotency_key {
+        text.push_str(&format!(
+            "\nIdempotent by --{}: to retry, re-send with the same value and parameters.",
+            key.replace('_', "-")
+        ));
+    }
+    if op.paginated {
+        text.push_str(
+            "\nPaginated: --all prints every item of every page as one JSON array, --jsonl one \
+             per line.",
+        );
+    }
+    if op.has_body {
+        text.push_str(
+            "\nThe body may also be given whole with --data JSON|@FILE|@-; flags override its \
+             fields.",
+        );
+    }
+    text
+}
+
+fn example(op: &OperationInfo) -> String {
+    let required: Vec<String> = op
         .params
         .iter()
-        .map(|p| canonical(p.name))
-        .chain(options::names().map(str::to_owned))
+        .filter(|p| p.required)
+        .map(|p| format!("{} {}", flag(p), p.name.to_uppercase()))
         .collect();
-    let arity = |name: &str| match param(op, name) {
-        Some(_) => Some(Arity::Value),
-        None => options::arity(name),
+    format!(
+        "Example:\n  wxpay {} {}",
+        command_name(op),
+        required.join(" ")
+    )
+    .trim_end()
+    .to_owned()
+}
+
+/// The parameters given to an operation command, with their parsed values.
+pub fn given(op: &'static OperationInfo, matches: &ArgMatches) -> Vec<(&'static ParamInfo, Value)> {
+    op.params
+        .iter()
+        .filter_map(|p| {
+            matches
+                .try_get_one::<Value>(&id(p))
+                .ok()
+                .flatten()
+                .map(|value| (p, value.clone()))
+        })
+        .collect()
+}
+
+/// The flag of the parameter a field path of an invalid-request error is under:
+/// `query.limit` → `--limit`, `body.stock_use_rule.max_coupons` → `--stock-use-rule`.
+pub fn flag_of(op: &OperationInfo, field: &str) -> Option<String> {
+    let (location, rest) = field.split_once('.')?;
+    let location = match location {
+        "path" => Location::Path,
+        "query" => Location::Query,
+        "body" => Location::Body,
+        _ => return None,
     };
-    let parsed = args::parse(args, false, &arity, &known)?;
-    if let Some(stray) = parsed.positionals.first() {
-        return Err(usage(format!(
-            "unexpected argument {stray:?}: parameters are given as --name VALUE (see `wxpay {} --help`)",
-            command_name(op)
-        )));
+    let name = rest.split(['.', '[']).next()?;
+    op.params
+        .iter()
+        .find(|p| p.location == location && p.name == name)
+        .map(flag)
+}
+
+/// A client error, with the flag of the value at fault when the request was invalid.
+fn failure(op: &OperationInfo, error: Error) -> Failure {
+    match error {
+        Error::InvalidRequest { field, problem } => Failure::Invalid {
+            flag: flag_of(op, &field),
+            field,
+            problem,
+        },
+        other => other.into(),
     }
-    let mut flags = ParamFlags::default();
-    for flag in parsed.flags {
-        match param(op, &flag.name) {
-            Some(info) => {
-                if flags.given.iter().any(|(p, _)| p.name == info.name) {
-                    return Err(usage(format!("{} is given twice", flag.written)));
-                }
-                flags.given.push((info, flag));
-            }
-            None => globals.apply(&flag)?,
-        }
-    }
-    Ok(flags)
 }
 
 /// Builds the operation's input from its flags and `--data`, and returns warnings to print.
@@ -108,7 +229,7 @@ pub fn parse_flags(
 /// [`UsageError`] naming the flag that is missing or whose value does not parse.
 pub fn build_input(
     op: &OperationInfo,
-    flags: &ParamFlags,
+    given: &[(&'static ParamInfo, Value)],
     data: Option<Value>,
 ) -> Result<(DynamicInput, Vec<String>), UsageError> {
     let name = command_name(op);
@@ -142,9 +263,8 @@ pub fn build_input(
             }
         }
     }
-    for (info, flag) in &flags.given {
-        let text = flag.value.as_deref().unwrap_or_default();
-        let value = parse_value(&flag.written, info.kind, text)?;
+    for (info, value) in given {
+        let value = value.clone();
         match info.location {
             Location::Path => {
                 let text = match value {
@@ -174,7 +294,7 @@ pub fn build_input(
                 .is_some_and(|v| !v.is_null()),
         };
         if !present {
-            missing.push(format!("--{}", canonical(info.name)));
+            missing.push(flag(info));
         }
     }
     if !missing.is_empty() {
@@ -203,7 +323,7 @@ pub fn build_input(
 /// The [`Failure`] that decides the exit code.
 pub async fn run(
     op: &'static OperationInfo,
-    flags: &ParamFlags,
+    given: &[(&'static ParamInfo, Value)],
     globals: &Globals,
     env: &dyn Fn(&str) -> Option<String>,
     out: &mut dyn Write,
@@ -217,18 +337,14 @@ pub async fn run(
         ))
         .into());
     }
-    let data = match &globals.data {
-        Some(text) => Some(parse_json_arg("--data", text)?),
-        None => None,
-    };
-    let (input, warnings) = build_input(op, flags, data)?;
+    let (input, warnings) = build_input(op, given, globals.data.clone())?;
     for warning in warnings {
         writeln!(err, "wxpay: warning: {warning}")?;
     }
-    let operation = catalog::build(op.id, &input)?;
-    let request = operation.build()?;
+    let operation = catalog::build(op.id, &input).map_err(|e| failure(op, e))?;
+    let request = operation.build().map_err(|e| failure(op, e))?;
 
-    let config = config::resolve(&globals.settings, env, globals.config.as_deref())?;
+    let config = config::resolve(&globals.given, globals.config.as_deref(), env)?;
     let client = config.builder()?.build()?;
     if globals.dry_run {
         let text = dry_run::render(&request, &client)?;
@@ -304,7 +420,7 @@ fn hint(op: &OperationInfo, input: &DynamicInput, error: &Error) -> Option<Strin
             Some(format!(
                 "the outcome is unknown; re-run with the same --{} {value} and the same \
                  parameters (a new one could act twice)",
-                canonical(key)
+                key.replace('_', "-")
             ))
         }
         None => Some(
@@ -320,42 +436,33 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn op(id: &str) -> &'static OperationInfo {
-        find(id).expect("operation in the spec")
+    fn op(name: &str) -> &'static OperationInfo {
+        find(name).expect("operation in the spec")
     }
 
-    fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(|s| (*s).to_owned()).collect()
+    fn parse(name: &str, args: &[&str]) -> Result<ArgMatches, String> {
+        subcommand(op(name))
+            .try_get_matches_from(std::iter::once(name).chain(args.iter().copied()))
+            .map_err(|e| e.to_string())
     }
 
-    fn input(id: &str, args: &[&str], data: Option<Value>) -> Result<DynamicInput, UsageError> {
-        let mut globals = Globals::default();
-        let flags = parse_flags(op(id), &strings(args), &mut globals)?;
-        build_input(op(id), &flags, data).map(|(input, _)| input)
+    fn input(name: &str, args: &[&str], data: Option<Value>) -> Result<DynamicInput, String> {
+        let matches = parse(name, args)?;
+        build_input(op(name), &given(op(name), &matches), data)
+            .map(|(input, _)| input)
+            .map_err(|e| e.0)
     }
 
     #[test]
     fn names() {
         assert_eq!(find("send-coupon").map(|o| o.id), Some("send_coupon"));
-        assert_eq!(find("send_coupon").map(|o| o.id), Some("send_coupon"));
         assert!(find("send").is_none());
-        assert!(
-            unknown_command("send-cuopon")
-                .0
-                .contains("did you mean `send-coupon`")
-        );
         for op in catalog::OPERATIONS {
             assert_eq!(find(&command_name(op)).map(|o| o.id), Some(op.id));
-            // A built-in command would shadow the operation: rename one of them.
-            let builtin = crate::help::BUILTINS
-                .iter()
-                .any(|(name, _, _)| *name == command_name(op));
-            assert!(
-                !builtin,
-                "operation {} is named like a built-in command",
-                op.id
-            );
+            subcommand(op).debug_assert();
         }
+        let command = subcommand(op("send-coupon"));
+        assert!(command.get_all_aliases().any(|a| a == "send_coupon"));
     }
 
     #[test]
@@ -369,8 +476,7 @@ mod tests {
                 "9856000",
                 "--out_request_no",
                 "r1",
-                "--appid",
-                "wx1",
+                "--appid=wx1",
                 "--stock-creator-mchid",
                 "8956000",
                 "--coupon-value",
@@ -411,34 +517,33 @@ mod tests {
 
     #[test]
     fn missing_required_flags_are_named() {
-        let err = input("send-coupon", &["--openid", "o1", "--appid", "wx1"], None)
-            .unwrap_err()
-            .0;
+        let err = input("send-coupon", &["--openid", "o1", "--appid", "wx1"], None).unwrap_err();
         assert!(
             err.contains(
                 "missing required flags --stock-id, --out-request-no, --stock-creator-mchid"
             ),
             "{err}"
         );
-        let data = json!({"stock_id": null});
-        let err = input("send-coupon", &[], Some(data)).unwrap_err().0;
-        assert!(err.contains("--openid, --stock-id"), "{err}");
-        let err = input("list-coupons-by-filter", &["--openid", "o1"], None)
-            .unwrap_err()
-            .0;
-        assert!(err.contains("missing required flag --appid;"), "{err}");
+        let err = input(
+            "send-coupon",
+            &["--openid", "o1"],
+            Some(json!({"stock_id": null})),
+        )
+        .unwrap_err();
+        assert!(err.contains("--stock-id, --out-request-no"), "{err}");
+        // Path and query parameters are required by clap itself.
+        let err = input("send-coupon", &[], None).unwrap_err();
+        assert!(err.contains("--openid <string>"), "{err}");
+        let err = input("list-coupons-by-filter", &["--openid", "o1"], None).unwrap_err();
+        assert!(err.contains("--appid <string>"), "{err}");
     }
 
     #[test]
     fn query_values_are_typed() {
-        let input = input(
-            "list-coupons-by-filter",
-            &[
-                "--openid", "o1", "--appid", "wx1", "--limit", "10", "--status", "USED",
-            ],
-            None,
-        )
-        .unwrap();
+        let args = [
+            "--openid", "o1", "--appid", "wx1", "--limit", "10", "--status", "USED",
+        ];
+        let input = input("list-coupons-by-filter", &args, None).unwrap();
         assert_eq!(input.query["limit"], json!(10));
         assert_eq!(input.query["status"], json!("USED"));
         assert!(input.body.is_none());
@@ -454,42 +559,106 @@ mod tests {
     }
 
     #[test]
+    fn enums_are_open_and_negative_numbers_are_values() {
+        let base = ["--openid", "o1", "--appid", "wx1"];
+        let input = input(
+            "list-coupons-by-filter",
+            &[&base[..], &["--status", "NEWER", "--limit", "-1"]].concat(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(input.query["status"], json!("NEWER"));
+        assert_eq!(input.query["limit"], json!(-1));
+    }
+
+    #[test]
     fn bad_command_lines() {
-        let err = |args: &[&str], data| input("list-coupons-by-filter", args, data).unwrap_err().0;
-        assert!(err(&["--limit", "ten"], None).contains("--limit expects an integer"));
-        assert!(err(&["--openid", "a", "--openid", "b"], None).contains("given twice"));
-        assert!(err(&["stray"], None).contains("unexpected argument"));
-        assert!(err(&["--apid", "x"], None).contains("did you mean --appid?"));
-        assert!(
-            err(&["--openid", "o", "--appid", "a"], Some(json!({}))).contains("no request body")
-        );
-        let err = input("send-coupon", &[], Some(json!([1]))).unwrap_err().0;
+        let err = |args: &[&str], data| input("list-coupons-by-filter", args, data).unwrap_err();
+        let base = ["--openid", "o", "--appid", "a"];
+        let with = |extra: &[&'static str]| -> Vec<&'static str> { [&base[..], extra].concat() };
+        assert!(err(&with(&["--limit", "ten"]), None).contains("--limit expects an integer"));
+        assert!(err(&with(&["--openid", "b"]), None).contains("--openid"));
+        assert!(err(&with(&["stray"]), None).contains("unexpected argument 'stray'"));
+        let typo = err(&with(&["--apid", "x"]), None);
+        assert!(typo.contains("--appid"), "{typo}");
+        assert!(err(&base, Some(json!({}))).contains("no request body"));
+        let err = input("send-coupon", &["--openid", "o"], Some(json!([1]))).unwrap_err();
         assert!(err.contains("JSON object"), "{err}");
     }
 
     #[test]
-    fn global_flags_mix_with_parameters() {
-        let mut globals = Globals::default();
-        let flags = parse_flags(
-            op("list-coupons-by-filter"),
-            &strings(&["--all", "--openid", "o", "--mchid", "1", "--compact"]),
-            &mut globals,
+    fn a_parameter_named_like_a_shared_flag_is_the_parameter() {
+        let set = op("set-callback");
+        assert!(set.params.iter().any(|p| p.name == "mchid"));
+        let matches = parse(
+            "set-callback",
+            &["--mchid", "42", "--notify-url", "https://x"],
         )
         .unwrap();
-        assert_eq!(flags.given.len(), 1);
-        assert!(globals.all && globals.compact);
-        assert_eq!(globals.settings["WECHATPAY_MCHID"], "1");
+        let given = given(set, &matches);
+        assert!(
+            given
+                .iter()
+                .any(|(p, v)| p.name == "mchid" && *v == json!("42"))
+        );
+        let globals = Globals::read(&[&matches], &|_| None).unwrap();
+        assert!(!globals.given.contains_key("WECHATPAY_MCHID"));
     }
 
     #[test]
     fn unknown_data_fields_warn() {
         let data = json!({"stock_id": "1", "out_request_no": "r1", "appid": "wx1", "stock_creator_mchid": "2", "extra": 1});
-        let mut globals = Globals::default();
         let op = op("send-coupon");
-        let flags = parse_flags(op, &strings(&["--openid", "o"]), &mut globals).unwrap();
-        let (_, warnings) = build_input(op, &flags, Some(data)).unwrap();
+        let matches = parse("send-coupon", &["--openid", "o"]).unwrap();
+        let (_, warnings) = build_input(op, &given(op, &matches), Some(data)).unwrap();
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("`extra`"));
+    }
+
+    #[test]
+    fn field_paths_lead_to_flags() {
+        let list = op("list-coupons-by-filter");
+        assert_eq!(flag_of(list, "query.limit").as_deref(), Some("--limit"));
+        assert_eq!(flag_of(list, "path.openid").as_deref(), Some("--openid"));
+        assert_eq!(flag_of(list, "query"), None);
+        assert_eq!(flag_of(list, "body.limit"), None);
+        let create = op("create-coupon-stock");
+        assert_eq!(
+            flag_of(create, "body.stock_use_rule.max_coupons").as_deref(),
+            Some("--stock-use-rule")
+        );
+        assert_eq!(
+            flag_of(create, "body.coupon_use_rule.available_items[3]").as_deref(),
+            Some("--coupon-use-rule")
+        );
+        let error = Error::InvalidRequest {
+            field: "query.limit".into(),
+            problem: "is too big".into(),
+        };
+        let text = failure(list, error).render();
+        assert!(text.contains("--limit (query.limit) is too big"), "{text}");
+    }
+
+    #[test]
+    fn help_comes_from_the_spec() {
+        let list = op("list-coupons-by-filter");
+        let mut command = subcommand(list);
+        let help = command.render_long_help().to_string();
+        assert!(help.contains(list.path), "{help}");
+        assert!(help.contains("values: SENDED, USED"), "{help}");
+        assert!(help.contains("Paginated"), "{help}");
+        for param in list.params {
+            assert!(help.contains(&flag(param)), "{help}");
+            let first = param.doc.lines().next().unwrap_or_default();
+            assert!(help.contains(first), "{first}: {help}");
+        }
+        let help = subcommand(op("send-coupon")).render_long_help().to_string();
+        assert!(help.contains("Idempotent by --out-request-no"), "{help}");
+        assert!(
+            help.contains("wxpay send-coupon --openid OPENID --stock-id STOCK_ID"),
+            "{help}"
+        );
+        assert!(help.contains("--coupon-value <fen>"), "{help}");
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! Credentials and target: flags, then environment variables, then a config file.
 //!
 //! Every setting has one name per source: `--mch-serial`, `WECHATPAY_MCH_SERIAL`, `mch_serial`.
-//! The merged settings feed [`ClientBuilder::from_env_vars`] under the environment names, so
-//! the CLI reads exactly what the client crate's `Client::from_env()` reads.
+//! Flags and environment variables are read by clap (each setting's flag has `Arg::env`); this
+//! module adds the config file under them. The merged settings feed
+//! [`ClientBuilder::from_env_vars`] under the environment names, so the CLI reads exactly what the
+//! client crate's `Client::from_env()` reads.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use wechatpay_apiv3::ClientBuilder;
+use wechatpay_apiv3::{Client, ClientBuilder};
 
 /// One setting and its name in each source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,18 +27,22 @@ pub struct Setting {
     /// Whether the value is a file path (or, for `platform_certs`, a list of them): relative
     /// paths in the config file are resolved against the file's folder.
     pub path: bool,
+    /// Whether the value is a secret: never printed (`wxpay config` masks it, help never shows
+    /// its environment value).
+    pub secret: bool,
     /// What it is, for help.
     pub doc: &'static str,
 }
 
 /// Every setting, in help order.
-pub const SETTINGS: [Setting; 7] = [
+pub const SETTINGS: [Setting; 8] = [
     Setting {
         flag: "base-url",
         label: "base URL",
         env: "WECHATPAY_BASE_URL",
         key: "base_url",
         path: false,
+        secret: false,
         doc: "API base URL (default https://api.mch.weixin.qq.com; http only to loopback)",
     },
     Setting {
@@ -45,7 +51,8 @@ pub const SETTINGS: [Setting; 7] = [
         env: "WECHATPAY_MCHID",
         key: "mchid",
         path: false,
-        doc: "merchant ID (商户号)",
+        secret: false,
+        doc: "Merchant ID (商户号)",
     },
     Setting {
         flag: "mch-serial",
@@ -53,7 +60,8 @@ pub const SETTINGS: [Setting; 7] = [
         env: "WECHATPAY_MCH_SERIAL",
         key: "mch_serial",
         path: false,
-        doc: "merchant API certificate serial (商户API证书序列号)",
+        secret: false,
+        doc: "Merchant API certificate serial (商户API证书序列号)",
     },
     Setting {
         flag: "private-key",
@@ -61,7 +69,8 @@ pub const SETTINGS: [Setting; 7] = [
         env: "WECHATPAY_PRIVATE_KEY",
         key: "private_key",
         path: true,
-        doc: "path of the merchant private key, PKCS#8 PEM (apiclient_key.pem)",
+        secret: false,
+        doc: "Path of the merchant private key, PKCS#8 PEM (apiclient_key.pem)",
     },
     Setting {
         flag: "platform-certs",
@@ -69,7 +78,8 @@ pub const SETTINGS: [Setting; 7] = [
         env: "WECHATPAY_PLATFORM_CERTS",
         key: "platform_certs",
         path: true,
-        doc: "comma-separated paths of WeChat Pay platform certificate PEMs",
+        secret: false,
+        doc: "Comma-separated paths of WeChat Pay platform certificate PEMs",
     },
     Setting {
         flag: "public-key",
@@ -77,7 +87,8 @@ pub const SETTINGS: [Setting; 7] = [
         env: "WECHATPAY_PUBLIC_KEY",
         key: "public_key",
         path: true,
-        doc: "path of the WeChat Pay public key PEM (pub_key.pem)",
+        secret: false,
+        doc: "Path of the WeChat Pay public key PEM (pub_key.pem)",
     },
     Setting {
         flag: "public-key-id",
@@ -85,20 +96,32 @@ pub const SETTINGS: [Setting; 7] = [
         env: "WECHATPAY_PUBLIC_KEY_ID",
         key: "public_key_id",
         path: false,
+        secret: false,
         doc: "ID of that public key (PUB_KEY_ID_...)",
+    },
+    Setting {
+        flag: "api-v3-key",
+        label: "APIv3 key",
+        env: "WECHATPAY_APIV3_KEY",
+        key: "api_v3_key",
+        path: false,
+        secret: true,
+        doc: "The APIv3 key (APIv3密钥, 32 characters): decrypts the platform certificates \
+              downloaded from /v3/certificates; never printed",
     },
 ];
 
-/// The environment variable naming the config file.
+/// How `wxpay config` shows a secret that is set.
+pub const MASK: &str = "(hidden)";
+
+/// The environment variable naming the config file (the `--config` flag's `Arg::env`).
 pub const CONFIG_ENV: &str = "WECHATPAY_CONFIG";
 
-/// The setting with this flag name (canonical, without `--`).
-pub fn by_flag(flag: &str) -> Option<&'static Setting> {
-    SETTINGS.iter().find(|s| s.flag == flag)
-}
+/// The environment name of the APIv3 key setting.
+pub const API_V3_KEY: &str = "WECHATPAY_APIV3_KEY";
 
 /// Where a value came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// A command-line flag.
     Flag,
@@ -128,13 +151,44 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl From<wechatpay_apiv3::Error> for ConfigError {
+    /// The client's configuration message without its own "configuration error: " prefix, which
+    /// the CLI adds once when it prints the error.
+    fn from(error: wechatpay_apiv3::Error) -> Self {
+        match error {
+            wechatpay_apiv3::Error::Config(message) => ConfigError(message),
+            other => ConfigError(other.to_string()),
+        }
+    }
+}
+
+/// Values from flags and the environment (as clap read them), by environment variable name.
+pub type Given = BTreeMap<&'static str, (String, Source)>;
+
 /// The merged settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Resolved {
     /// Value and source by environment variable name; only non-empty values.
     pub values: BTreeMap<&'static str, (String, Source)>,
     /// The config file read, if any.
     pub file: Option<PathBuf>,
+}
+
+impl fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: BTreeMap<&str, (&str, Source)> = self
+            .values
+            .iter()
+            .map(|(env, (value, source))| {
+                let secret = SETTINGS.iter().any(|s| s.env == *env && s.secret);
+                (*env, (if secret { MASK } else { value.as_str() }, *source))
+            })
+            .collect();
+        f.debug_struct("Resolved")
+            .field("values", &shown)
+            .field("file", &self.file)
+            .finish()
+    }
 }
 
 impl Resolved {
@@ -147,8 +201,16 @@ impl Resolved {
         self.values.contains_key(env)
     }
 
+    /// Whether a WeChat Pay public key or platform certificates are configured.
+    fn has_verification_key(&self) -> bool {
+        self.has("WECHATPAY_PUBLIC_KEY")
+            || self.has("WECHATPAY_PUBLIC_KEY_ID")
+            || self.has("WECHATPAY_PLATFORM_CERTS")
+    }
+
     /// Checks that everything needed to sign and verify is set, naming the three ways to set
-    /// what is missing.
+    /// what is missing. The APIv3 key alone can stand for a verification key: the client then
+    /// downloads the platform certificates.
     ///
     /// # Errors
     /// [`ConfigError`] listing the missing settings.
@@ -168,13 +230,15 @@ impl Resolved {
         match (key, key_id) {
             (true, false) => missing.push(describe("WECHATPAY_PUBLIC_KEY_ID")),
             (false, true) => missing.push(describe("WECHATPAY_PUBLIC_KEY")),
-            (false, false) if !self.has("WECHATPAY_PLATFORM_CERTS") => missing.push(
-                "a key to verify responses: the WeChat Pay public key and its ID \
-                 (--public-key + --public-key-id / WECHATPAY_PUBLIC_KEY + WECHATPAY_PUBLIC_KEY_ID \
-                 / \"public_key\" + \"public_key_id\"), or platform certificates \
-                 (--platform-certs / WECHATPAY_PLATFORM_CERTS / \"platform_certs\")"
-                    .to_owned(),
-            ),
+            (false, false) if !self.has_verification_key() && !self.has(API_V3_KEY) => missing
+                .push(format!(
+                    "a key to verify responses: the WeChat Pay public key and its ID \
+                     (--public-key + --public-key-id / WECHATPAY_PUBLIC_KEY + \
+                     WECHATPAY_PUBLIC_KEY_ID / \"public_key\" + \"public_key_id\"), or platform \
+                     certificates (--platform-certs / WECHATPAY_PLATFORM_CERTS / \
+                     \"platform_certs\"), or the {} to download them",
+                    describe(API_V3_KEY)
+                )),
             _ => {}
         }
         if missing.is_empty() {
@@ -190,22 +254,42 @@ impl Resolved {
         )))
     }
 
-    /// A client builder from the merged settings, through the client crate's own reader.
+    /// A client builder from the merged settings, through the client crate's own reader. With
+    /// the APIv3 key, the client downloads platform certificates when a response names one it
+    /// does not hold.
     ///
     /// # Errors
     /// [`ConfigError`] when a setting is missing or a file cannot be used.
     pub fn builder(&self) -> Result<ClientBuilder, ConfigError> {
         self.check_complete()?;
-        ClientBuilder::from_env_vars(|name| self.get(name)).map_err(|e| ConfigError(e.to_string()))
+        let builder = if self.has_verification_key() {
+            ClientBuilder::from_env_vars(|name| self.get(name))?
+        } else {
+            // Only the APIv3 key: `from_env_vars` insists on a verification key, so the three
+            // signing settings are given by hand until it accepts the APIv3 key instead.
+            let get = |env: &str| self.get(env).unwrap_or_default();
+            let builder = Client::builder()
+                .mchid(get("WECHATPAY_MCHID"))
+                .merchant_serial(get("WECHATPAY_MCH_SERIAL"))
+                .private_key_file(get("WECHATPAY_PRIVATE_KEY"));
+            match self.get("WECHATPAY_BASE_URL") {
+                Some(url) => builder.base_url(&url),
+                None => builder,
+            }
+        };
+        Ok(match self.get(API_V3_KEY) {
+            Some(key) => builder.api_v3_key(key.trim()).auto_certificates(true),
+            None => builder,
+        })
     }
 
-    /// The settings and their sources as JSON, for `wxpay config`.
+    /// The settings and their sources as JSON, for `wxpay config`; secrets show as [`MASK`].
     pub fn to_json(&self) -> Value {
         let mut settings = serde_json::Map::new();
         for setting in &SETTINGS {
             let entry = match self.values.get(setting.env) {
                 Some((value, source)) => serde_json::json!({
-                    "value": value,
+                    "value": if setting.secret { MASK } else { value.as_str() },
                     "source": source.to_string(),
                 }),
                 None => Value::Null,
@@ -219,29 +303,30 @@ impl Resolved {
     }
 }
 
-fn describe(env: &str) -> String {
+/// A setting's three names, for messages: `merchant ID: --mchid / WECHATPAY_MCHID / "mchid"`.
+pub fn describe(env: &str) -> String {
     match SETTINGS.iter().find(|s| s.env == env) {
         Some(s) => format!("{}: --{} / {} / \"{}\"", s.label, s.flag, s.env, s.key),
         None => env.to_owned(),
     }
 }
 
-/// Merges `flags` (by environment name), the environment (`env`) and the config file.
+/// Merges `given` (flags, then the environment) over the config file.
 ///
-/// The config file is `config_flag`, else `$WECHATPAY_CONFIG`, else
-/// `$XDG_CONFIG_HOME/wxpay/config.json` or `~/.config/wxpay/config.json` when it exists. Empty
-/// values count as unset at every level, as in the client crate.
+/// The config file is `config_file` (`--config`, else `$WECHATPAY_CONFIG`), else
+/// `$XDG_CONFIG_HOME/wxpay/config.json` or `~/.config/wxpay/config.json` when it exists (`env`
+/// looks those variables up). Empty values count as unset at every level, as in the client
+/// crate.
 ///
 /// # Errors
 /// [`ConfigError`] when a named config file cannot be read or is not a valid config object.
 pub fn resolve(
-    flags: &BTreeMap<&'static str, String>,
+    given: &Given,
+    config_file: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
-    config_flag: Option<&str>,
 ) -> Result<Resolved, ConfigError> {
-    let non_empty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
-    let explicit = non_empty(config_flag.map(str::to_owned)).or_else(|| non_empty(env(CONFIG_ENV)));
-    let file = match explicit {
+    let non_empty = |v: &str| !v.trim().is_empty();
+    let file = match config_file.filter(|path| non_empty(path)) {
         Some(path) => Some(PathBuf::from(path)),
         None => default_config_path(env).filter(|p| p.is_file()),
     };
@@ -251,10 +336,16 @@ pub fn resolve(
     };
     let mut values = BTreeMap::new();
     for setting in &SETTINGS {
-        let chosen = non_empty(flags.get(setting.env).cloned())
-            .map(|v| (v, Source::Flag))
-            .or_else(|| non_empty(env(setting.env)).map(|v| (v, Source::Env)))
-            .or_else(|| non_empty(from_file.get(setting.env).cloned()).map(|v| (v, Source::File)));
+        let chosen = given
+            .get(setting.env)
+            .filter(|(v, _)| non_empty(v))
+            .cloned()
+            .or_else(|| {
+                from_file
+                    .get(setting.env)
+                    .filter(|v| non_empty(v))
+                    .map(|v| (v.clone(), Source::File))
+            });
         if let Some(chosen) = chosen {
             values.insert(setting.env, chosen);
         }
@@ -283,6 +374,17 @@ fn read_config_file(path: &Path) -> Result<BTreeMap<&'static str, String>, Confi
         .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
 }
 
+/// The known key most like `key`, by the measure and threshold clap uses for its own
+/// suggestions (Jaro similarity above 0.7).
+fn closest_key(key: &str) -> Option<&'static str> {
+    SETTINGS
+        .iter()
+        .map(|s| (strsim::jaro(key, s.key), s.key))
+        .filter(|(similarity, _)| *similarity > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, key)| key)
+}
+
 /// Parses config file text; relative paths are resolved against `dir`.
 fn parse_config(text: &str, dir: &Path) -> Result<BTreeMap<&'static str, String>, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
@@ -293,7 +395,7 @@ fn parse_config(text: &str, dir: &Path) -> Result<BTreeMap<&'static str, String>
     for (key, value) in object {
         let Some(setting) = SETTINGS.iter().find(|s| s.key == key) else {
             let known: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
-            let hint = crate::args::suggest(&key, known.iter().copied())
+            let hint = closest_key(&key)
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
             return Err(format!(
@@ -353,20 +455,25 @@ mod tests {
         path
     }
 
+    fn given(pairs: &[(&'static str, &str, Source)]) -> Given {
+        pairs
+            .iter()
+            .map(|(env, value, source)| (*env, ((*value).to_owned(), *source)))
+            .collect()
+    }
+
     #[test]
-    fn flag_beats_env_beats_file() {
+    fn given_values_beat_the_file() {
         let file = temp_file(
             "precedence",
             r#"{"mchid": 111, "mch_serial": "FILE", "base_url": "https://file.example", "private_key": "key.pem"}"#,
         );
-        let env = env_of(&[
-            ("WECHATPAY_MCHID", "222"),
-            ("WECHATPAY_MCH_SERIAL", "ENV"),
-            ("WECHATPAY_CONFIG", &file.display().to_string()),
+        let given = given(&[
+            ("WECHATPAY_MCHID", "333", Source::Flag),
+            ("WECHATPAY_MCH_SERIAL", "ENV", Source::Env),
         ]);
-        let mut flags = BTreeMap::new();
-        flags.insert("WECHATPAY_MCHID", "333".to_owned());
-        let resolved = resolve(&flags, &env, None).unwrap();
+        let path = file.display().to_string();
+        let resolved = resolve(&given, Some(&path), &env_of(&[])).unwrap();
         assert_eq!(
             resolved.values["WECHATPAY_MCHID"],
             ("333".to_owned(), Source::Flag)
@@ -386,18 +493,37 @@ mod tests {
 
     #[test]
     fn empty_values_fall_through() {
-        let env = env_of(&[("WECHATPAY_MCHID", ""), ("HOME", "/nonexistent-home")]);
-        let mut flags = BTreeMap::new();
-        flags.insert("WECHATPAY_MCH_SERIAL", " ".to_owned());
-        let resolved = resolve(&flags, &env, None).unwrap();
-        assert!(resolved.values.is_empty());
-        assert!(resolved.file.is_none());
+        let file = temp_file("empty", r#"{"mchid": "111"}"#);
+        let given = given(&[
+            ("WECHATPAY_MCHID", "", Source::Env),
+            ("WECHATPAY_MCH_SERIAL", " ", Source::Flag),
+        ]);
+        let path = file.display().to_string();
+        let resolved = resolve(&given, Some(&path), &env_of(&[])).unwrap();
+        assert_eq!(
+            resolved.values["WECHATPAY_MCHID"],
+            ("111".to_owned(), Source::File)
+        );
+        assert!(!resolved.values.contains_key("WECHATPAY_MCH_SERIAL"));
+        let none = resolve(&given, None, &env_of(&[("HOME", "/nonexistent-home")])).unwrap();
+        assert!(none.values.is_empty() && none.file.is_none());
     }
 
     #[test]
-    fn config_flag_beats_config_env_and_must_exist() {
-        let env = env_of(&[("WECHATPAY_CONFIG", "/nonexistent/a.json")]);
-        let err = resolve(&BTreeMap::new(), &env, Some("/nonexistent/b.json")).unwrap_err();
+    fn the_default_file_is_under_the_config_home() {
+        let file = temp_file("xdg", r#"{"mchid": "5"}"#);
+        let home = file.parent().unwrap().parent().unwrap();
+        let dir = home.join("wxpay");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(&file, dir.join("config.json")).unwrap();
+        let env = env_of(&[("XDG_CONFIG_HOME", &home.display().to_string())]);
+        let resolved = resolve(&Given::new(), None, &env).unwrap();
+        assert_eq!(resolved.get("WECHATPAY_MCHID").as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn a_named_config_file_must_exist() {
+        let err = resolve(&Given::new(), Some("/nonexistent/b.json"), &env_of(&[])).unwrap_err();
         assert!(err.0.contains("/nonexistent/b.json"), "{err}");
     }
 
@@ -423,6 +549,10 @@ mod tests {
         assert!(parse_config("{", dir).unwrap_err().contains("JSON"));
         let err = parse_config(r#"{"mch_serail": "x"}"#, dir).unwrap_err();
         assert!(err.contains("did you mean `mch_serial`"), "{err}");
+        let err = parse_config(r#"{"apiv3_key": "x"}"#, dir).unwrap_err();
+        assert!(err.contains("did you mean `api_v3_key`"), "{err}");
+        let err = parse_config(r#"{"zzz": "x"}"#, dir).unwrap_err();
+        assert!(!err.contains("did you mean"), "{err}");
         assert!(
             parse_config(r#"{"mchid": true}"#, dir)
                 .unwrap_err()
@@ -435,30 +565,63 @@ mod tests {
         );
     }
 
+    fn resolved(pairs: &[&'static str]) -> Resolved {
+        let mut resolved = Resolved::default();
+        for env in pairs {
+            resolved.values.insert(env, ("x".to_owned(), Source::Env));
+        }
+        resolved
+    }
+
     #[test]
     fn missing_settings_name_every_source() {
-        let resolved = Resolved::default();
-        let err = resolved.check_complete().unwrap_err().0;
+        let err = Resolved::default().check_complete().unwrap_err().0;
         assert!(
             err.contains("merchant ID: --mchid / WECHATPAY_MCHID / \"mchid\""),
             "{err}"
         );
         assert!(err.contains("--mch-serial"), "{err}");
         assert!(err.contains("WECHATPAY_PLATFORM_CERTS"), "{err}");
-        let mut resolved = Resolved::default();
-        for env in [
+        assert!(err.contains("--api-v3-key"), "{err}");
+        let signing = [
             "WECHATPAY_MCHID",
             "WECHATPAY_MCH_SERIAL",
             "WECHATPAY_PRIVATE_KEY",
-            "WECHATPAY_PUBLIC_KEY",
-        ] {
-            resolved.values.insert(env, ("x".to_owned(), Source::Env));
-        }
-        let err = resolved.check_complete().unwrap_err().0;
+        ];
+        let err = resolved(&[&signing[..], &["WECHATPAY_PUBLIC_KEY"]].concat())
+            .check_complete()
+            .unwrap_err()
+            .0;
         assert!(err.contains("--public-key-id"), "{err}");
-        resolved
+        for enough in [
+            &["WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID"][..],
+            &["WECHATPAY_PLATFORM_CERTS"],
+            &[API_V3_KEY],
+        ] {
+            let settings = resolved(&[&signing[..], enough].concat());
+            assert!(settings.check_complete().is_ok(), "{enough:?}");
+        }
+    }
+
+    #[test]
+    fn the_api_v3_key_is_never_shown() {
+        let mut settings = resolved(&["WECHATPAY_MCHID"]);
+        let key = "0123456789abcdef0123456789abcdef";
+        settings
             .values
-            .insert("WECHATPAY_PUBLIC_KEY_ID", ("x".to_owned(), Source::Env));
-        assert!(resolved.check_complete().is_ok());
+            .insert(API_V3_KEY, (key.to_owned(), Source::Flag));
+        let json = settings.to_json();
+        assert_eq!(json["settings"]["api_v3_key"]["value"], MASK);
+        assert_eq!(json["settings"]["api_v3_key"]["source"], "flag");
+        assert_eq!(json["settings"]["mchid"]["value"], "x");
+        assert!(!json.to_string().contains(key));
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains(key) && debug.contains(MASK), "{debug}");
+    }
+
+    #[test]
+    fn configuration_errors_have_one_prefix() {
+        let error = wechatpay_apiv3::Error::Config("bad key file".into());
+        assert_eq!(ConfigError::from(error).0, "bad key file");
     }
 }

@@ -1,11 +1,27 @@
 //! Exit codes, and how each failure is reported on standard error.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use wechatpay_apiv3::Error;
 
-use crate::args::UsageError;
 use crate::config::ConfigError;
+
+/// A command line the user got wrong, found after clap parsed it; exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Shorthand to build a [`UsageError`].
+pub fn usage(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
 
 /// Success.
 pub const OK: u8 = 0;
@@ -46,6 +62,16 @@ pub enum Failure {
     Usage(UsageError),
     /// The configuration is wrong.
     Config(ConfigError),
+    /// The request breaks the spec's constraints: nothing was sent. `flag` is the command-line
+    /// flag of the value at fault, when the field path leads to one.
+    Invalid {
+        /// The flag, `--limit`.
+        flag: Option<String>,
+        /// The field path, `query.limit`.
+        field: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The client failed; `hint` adds advice for this operation (e.g. how to retry safely).
     Client {
         /// The error.
@@ -101,6 +127,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => USAGE,
             Failure::Config(_) => CONFIG,
+            Failure::Invalid { .. } => USAGE,
             Failure::Client { error, .. } => code_of(error),
             Failure::Io(_) => INTERNAL,
         }
@@ -111,11 +138,24 @@ impl Failure {
         let mut out = String::new();
         match self {
             Failure::Usage(e) => {
-                let _ = writeln!(out, "wxpay: {e}");
-                out.push_str("Run `wxpay --help` for usage.\n");
+                let _ = writeln!(out, "error: {e}");
             }
             Failure::Config(e) => {
                 let _ = writeln!(out, "wxpay: configuration error: {e}");
+            }
+            Failure::Invalid {
+                flag,
+                field,
+                problem,
+            } => {
+                let what = match flag {
+                    Some(flag) => format!("{flag} ({field})"),
+                    None => format!("`{field}`"),
+                };
+                let _ = writeln!(
+                    out,
+                    "wxpay: invalid request: {what} {problem}\n  nothing was sent"
+                );
             }
             Failure::Client { error, hint } => {
                 render_client_error(&mut out, error);
@@ -218,8 +258,36 @@ mod tests {
         };
         assert_eq!(code_of(&invalid), USAGE);
         assert_eq!(code_of(&Error::Config("x".into())), CONFIG);
-        assert_eq!(Failure::Usage(crate::args::usage("x")).code(), USAGE);
+        assert_eq!(Failure::Usage(usage("x")).code(), USAGE);
         assert_eq!(Failure::Config(ConfigError("x".into())).code(), CONFIG);
+    }
+
+    #[test]
+    fn invalid_requests_name_the_flag_and_the_field() {
+        let failure = Failure::Invalid {
+            flag: Some("--limit".into()),
+            field: "query.limit".into(),
+            problem: "must be at most 50".into(),
+        };
+        assert_eq!(failure.code(), USAGE);
+        assert_eq!(
+            failure.render(),
+            "wxpay: invalid request: --limit (query.limit) must be at most 50\n  nothing was sent\n"
+        );
+        let failure = Failure::Invalid {
+            flag: None,
+            field: "query".into(),
+            problem: "is not an object".into(),
+        };
+        assert!(failure.render().contains("`query` is not an object"));
+    }
+
+    #[test]
+    fn configuration_errors_have_one_prefix() {
+        let text = Failure::from(Error::Config("bad key".into())).render();
+        assert_eq!(text, "wxpay: configuration error: bad key\n");
+        let text = Failure::Config(ConfigError::from(Error::Config("bad key".into()))).render();
+        assert_eq!(text, "wxpay: configuration error: bad key\n");
     }
 
     #[test]
