@@ -78,16 +78,16 @@ fn env_without(world: &World, without: &[&str]) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// The settings of the keys that verify responses.
+const VERIFICATION_KEYS: [&str; 3] = [
+    "WECHATPAY_PLATFORM_CERTS",
+    "WECHATPAY_PUBLIC_KEY",
+    "WECHATPAY_PUBLIC_KEY_ID",
+];
+
 /// Only what signs requests, the base URL and the APIv3 key: no key to verify responses with.
 fn signing_and_api_v3_key(world: &World) -> Vec<(&'static str, String)> {
-    env_without(
-        world,
-        &[
-            "WECHATPAY_PLATFORM_CERTS",
-            "WECHATPAY_PUBLIC_KEY",
-            "WECHATPAY_PUBLIC_KEY_ID",
-        ],
-    )
+    env_without(world, &VERIFICATION_KEYS)
 }
 
 fn out_dir(world: &World, name: &str) -> String {
@@ -138,7 +138,12 @@ fn download_needs_the_api_v3_key_and_the_right_one() {
     let world = public_key_mode();
     let dir = out_dir(world, "no-key");
     let without = env_without(world, &["WECHATPAY_APIV3_KEY"]);
-    let run = wxpay(&["certificates", "download", "--out", &dir], &without);
+    let download = |key: Option<&str>| {
+        let mut args = vec!["certificates", "download", "--out", &dir];
+        args.extend(key.map(|key| ["--api-v3-key", key]).into_iter().flatten());
+        wxpay(&args, &without)
+    };
+    let run = download(None);
     assert_eq!(run.code, 3, "{run:?}");
     assert!(run.stderr.contains("--api-v3-key"), "{run:?}");
     assert!(run.stderr.contains("WECHATPAY_APIV3_KEY"), "{run:?}");
@@ -150,17 +155,7 @@ fn download_needs_the_api_v3_key_and_the_right_one() {
 
     // A key of the right length that is not the merchant's: nothing decrypts, nothing is written.
     let wrong = "0123456789abcdef0123456789abcdef";
-    let run = wxpay(
-        &[
-            "certificates",
-            "download",
-            "--out",
-            &dir,
-            "--api-v3-key",
-            wrong,
-        ],
-        &without,
-    );
+    let run = download(Some(wrong));
     assert_eq!(run.code, 3, "{run:?}");
     assert!(run.stderr.contains("APIv3 key"), "{run:?}");
     assert!(
@@ -169,17 +164,7 @@ fn download_needs_the_api_v3_key_and_the_right_one() {
     );
     assert!(!Path::new(&dir).exists(), "{run:?}");
 
-    let run = wxpay(
-        &[
-            "certificates",
-            "download",
-            "--out",
-            &dir,
-            "--api-v3-key",
-            "short",
-        ],
-        &without,
-    );
+    let run = download(Some("short"));
     assert_eq!(run.code, 3, "{run:?}");
     assert!(run.stderr.contains("32 bytes"), "{run:?}");
 }
@@ -203,16 +188,11 @@ fn a_first_download_is_verified_with_the_certificates_it_carries() {
         .to_owned();
 
     // The file written verifies responses from then on.
-    let mut env = env_without(
-        world,
-        &[
-            "WECHATPAY_PLATFORM_CERTS",
-            "WECHATPAY_PUBLIC_KEY",
-            "WECHATPAY_PUBLIC_KEY_ID",
-            "WECHATPAY_APIV3_KEY",
-            "WECHATPAY_API_V3_KEY",
-        ],
-    );
+    let keys = [
+        &VERIFICATION_KEYS[..],
+        &["WECHATPAY_APIV3_KEY", "WECHATPAY_API_V3_KEY"],
+    ];
+    let mut env = env_without(world, &keys.concat());
     env.push(("WECHATPAY_PLATFORM_CERTS", file));
     let list = [
         "list-coupons-by-filter",

@@ -116,6 +116,16 @@ macro_rules! list {
     };
 }
 
+/// A stock command of the family, for the sandbox merchant's stock 9856000.
+macro_rules! stock {
+    ($command:expr $(, $extra:expr)* $(,)?) => {
+        &[
+            $command, "--stock-id", "9856000", "--stock-creator-mchid", "1900009191",
+            $($extra),*
+        ]
+    };
+}
+
 const CASES: &[Case] = &[
     // cli.rs
     help("help", &["--help"]),
@@ -273,61 +283,11 @@ const CASES: &[Case] = &[
             "--dry-run",
         ],
     ),
-    case(
-        "query-stock",
-        &[
-            "query-stock",
-            "--stock-id",
-            "9856000",
-            "--stock-creator-mchid",
-            "1900009191",
-            "--dry-run",
-        ],
-    ),
-    case(
-        "start-stock",
-        &[
-            "start-stock",
-            "--stock-id",
-            "9856000",
-            "--stock-creator-mchid",
-            "1900009191",
-            "--dry-run",
-        ],
-    ),
-    case(
-        "pause-stock",
-        &[
-            "pause-stock",
-            "--stock-id",
-            "9856000",
-            "--stock-creator-mchid",
-            "1900009191",
-            "--dry-run",
-        ],
-    ),
-    case(
-        "restart-stock",
-        &[
-            "restart-stock",
-            "--stock-id",
-            "9856000",
-            "--stock-creator-mchid",
-            "1900009191",
-            "--dry-run",
-        ],
-    ),
-    case(
-        "stop-stock",
-        &[
-            "stop-stock",
-            "--stock-id",
-            "9856000",
-            "--stock-creator-mchid",
-            "1900009191",
-            "--dry-run",
-        ],
-    ),
+    case("query-stock", stock!["query-stock", "--dry-run"]),
+    case("start-stock", stock!["start-stock", "--dry-run"]),
+    case("pause-stock", stock!["pause-stock", "--dry-run"]),
+    case("restart-stock", stock!["restart-stock", "--dry-run"]),
+    case("stop-stock", stock!["stop-stock", "--dry-run"]),
     case(
         "query-coupon",
         &[
@@ -368,44 +328,32 @@ const CASES: &[Case] = &[
     ),
     case(
         "list-available-merchants",
-        &[
+        stock![
             "list-available-merchants",
-            "--stock-id",
-            "9856000",
             "--offset",
             "0",
             "--limit",
             "2",
-            "--stock-creator-mchid",
-            "1900009191",
             "--all",
-            "--dry-run",
+            "--dry-run"
         ],
     ),
     case(
         "list-available-singleitems",
-        &[
+        stock![
             "list-available-singleitems",
-            "--stock-id",
-            "9856000",
             "--offset",
             "0",
             "--limit",
             "5",
-            "--stock-creator-mchid",
-            "1900009191",
             "--all",
-            "--dry-run",
+            "--dry-run"
         ],
     ),
     case(
         "modify-stock-goods-ids",
-        &[
+        stock![
             "modify-stock-goods-ids",
-            "--stock-id",
-            "9856000",
-            "--stock-creator-mchid",
-            "1900009191",
             "--add-goods-id-list",
             r#"["sku-100"]"#,
             "--delete-goods-id-list",
