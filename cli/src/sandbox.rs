@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use clap::{ArgMatches, Args, Command, FromArgMatches};
-use wechatpay_sandbox::{Sandbox, SandboxArgs};
+use wechatpay_sandbox::{Sandbox, SandboxArgs, SandboxError};
 
 use crate::config::ConfigError;
 use crate::exit::{Failure, usage};
@@ -50,7 +50,11 @@ pub fn run(matches: &ArgMatches, out: &mut dyn Write, err: &mut dyn Write) -> Re
 }
 
 async fn serve(args: SandboxArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let config_error = |e: wechatpay_sandbox::SandboxError| ConfigError(format!("sandbox: {e}"));
+    // The sandbox's own "configuration: " prefix would repeat the CLI's "configuration error: ".
+    let config_error = |e: SandboxError| match e {
+        SandboxError::Config(message) => ConfigError(format!("sandbox: {message}")),
+        other => ConfigError(format!("sandbox: {other}")),
+    };
     let (config, note) = args.config().await.map_err(config_error)?;
     if let Some(note) = note {
         writeln!(err, "wxpay: note: {note}")?;
