@@ -17,8 +17,9 @@
 //! and checked for its new behaviour instead.
 //!
 //! `WXPAY_PARITY_RECORD=/path/to/wxpay cargo test -p wxpay --test parity` rewrites the record
-//! with that binary's behaviour (it was made with the binary of the commit before the switch to
-//! clap).
+//! with that binary's behaviour. It was made with the binary built at commit 4664957 ("Parity
+//! test: record what the hand-written parser does…"), the last with the hand-written parser;
+//! check that commit out and build it to record again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
