@@ -11,6 +11,7 @@ use crate::certificates;
 use crate::commands;
 use crate::config;
 use crate::exit::{self, Failure, usage};
+use crate::operation;
 use crate::output::{self, Style};
 use crate::sandbox;
 use crate::shared::Globals;
@@ -113,9 +114,9 @@ fn dispatch(
         }
         name => {
             let op =
-                commands::find(name).ok_or_else(|| usage(format!("unknown command `{name}`")))?;
+                operation::find(name).ok_or_else(|| usage(format!("unknown command `{name}`")))?;
             let globals = Globals::read(&[matches, sub], env)?;
-            let given = commands::given(op, sub);
+            let given = operation::given(op, sub);
             current_thread()?.block_on(commands::run(op, &given, &globals, env, out, err))
         }
     }

@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod dry_run;
 mod exit;
+mod operation;
 mod output;
 mod sandbox;
 mod shared;

@@ -6,9 +6,9 @@ use clap::{Arg, Command};
 use wechatpay_apiv3::api::catalog;
 
 use crate::certificates;
-use crate::commands;
 use crate::config::CONFIG_ENV;
 use crate::exit;
+use crate::operation;
 use crate::sandbox;
 use crate::shared::{self, Scope};
 
@@ -62,7 +62,7 @@ pub fn command() -> Command {
         .max_term_width(100);
     root = shared::add(root, Scope::ALL, &|_| false);
     for op in catalog::OPERATIONS {
-        root = root.subcommand(commands::subcommand(op));
+        root = root.subcommand(operation::subcommand(op));
     }
     root.subcommand(sandbox::subcommand())
         .subcommand(
@@ -105,7 +105,7 @@ mod tests {
             .map(|c| c.get_name().to_owned())
             .collect();
         for op in catalog::OPERATIONS {
-            assert!(names.contains(&commands::command_name(op)), "{}", op.id);
+            assert!(names.contains(&operation::command_name(op)), "{}", op.id);
         }
     }
 
@@ -113,7 +113,7 @@ mod tests {
     fn help_lists_every_operation_and_exit_code() {
         let text = command().render_long_help().to_string();
         for op in catalog::OPERATIONS {
-            assert!(text.contains(&commands::command_name(op)), "{}", op.id);
+            assert!(text.contains(&operation::command_name(op)), "{}", op.id);
             assert!(text.contains(op.summary), "{}", op.id);
         }
         for setting in &crate::config::SETTINGS {

@@ -6,119 +6,17 @@
 //! [`ClientBuilder::from_env_vars`] under the environment names, so the CLI reads exactly what the
 //! client crate's `Client::from_env()` reads.
 
+mod file;
+mod settings;
+
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 use wechatpay_apiv3::{Client, ClientBuilder};
 
-/// One setting and its name in each source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Setting {
-    /// The flag, without `--`.
-    pub flag: &'static str,
-    /// A short name for messages.
-    pub label: &'static str,
-    /// The environment variable (also the name given to `from_env_vars`).
-    pub env: &'static str,
-    /// The config file key.
-    pub key: &'static str,
-    /// Whether the value is a file path (or, for `platform_certs`, a list of them): relative
-    /// paths in the config file are resolved against the file's folder.
-    pub path: bool,
-    /// Whether the value is a secret: never printed (`wxpay config` masks it, help never shows
-    /// its environment value).
-    pub secret: bool,
-    /// What it is, for help.
-    pub doc: &'static str,
-}
-
-/// Every setting, in help order.
-pub const SETTINGS: [Setting; 8] = [
-    Setting {
-        flag: "base-url",
-        label: "base URL",
-        env: "WECHATPAY_BASE_URL",
-        key: "base_url",
-        path: false,
-        secret: false,
-        doc: "API base URL (default https://api.mch.weixin.qq.com; http only to loopback)",
-    },
-    Setting {
-        flag: "mchid",
-        label: "merchant ID",
-        env: "WECHATPAY_MCHID",
-        key: "mchid",
-        path: false,
-        secret: false,
-        doc: "Merchant ID (商户号)",
-    },
-    Setting {
-        flag: "mch-serial",
-        label: "merchant certificate serial",
-        env: "WECHATPAY_MCH_SERIAL",
-        key: "mch_serial",
-        path: false,
-        secret: false,
-        doc: "Merchant API certificate serial (商户API证书序列号)",
-    },
-    Setting {
-        flag: "private-key",
-        label: "merchant private key",
-        env: "WECHATPAY_PRIVATE_KEY",
-        key: "private_key",
-        path: true,
-        secret: false,
-        doc: "Path of the merchant private key, PKCS#8 PEM (apiclient_key.pem)",
-    },
-    Setting {
-        flag: "platform-certs",
-        label: "platform certificates",
-        env: "WECHATPAY_PLATFORM_CERTS",
-        key: "platform_certs",
-        path: true,
-        secret: false,
-        doc: "Comma-separated paths of WeChat Pay platform certificate PEMs",
-    },
-    Setting {
-        flag: "public-key",
-        label: "WeChat Pay public key",
-        env: "WECHATPAY_PUBLIC_KEY",
-        key: "public_key",
-        path: true,
-        secret: false,
-        doc: "Path of the WeChat Pay public key PEM (pub_key.pem)",
-    },
-    Setting {
-        flag: "public-key-id",
-        label: "WeChat Pay public key ID",
-        env: "WECHATPAY_PUBLIC_KEY_ID",
-        key: "public_key_id",
-        path: false,
-        secret: false,
-        doc: "ID of that public key (PUB_KEY_ID_...)",
-    },
-    Setting {
-        flag: "api-v3-key",
-        label: "APIv3 key",
-        env: "WECHATPAY_APIV3_KEY",
-        key: "api_v3_key",
-        path: false,
-        secret: true,
-        doc: "The APIv3 key (APIv3密钥, 32 characters): decrypts the platform certificates \
-              downloaded from /v3/certificates; never printed",
-    },
-];
-
-/// How `wxpay config` shows a secret that is set.
-pub const MASK: &str = "(hidden)";
-
-/// The environment variable naming the config file (the `--config` flag's `Arg::env`).
-pub const CONFIG_ENV: &str = "WECHATPAY_CONFIG";
-
-/// The environment name of the APIv3 key setting.
-pub const API_V3_KEY: &str = "WECHATPAY_APIV3_KEY";
+pub use settings::{API_V3_KEY, CONFIG_ENV, MASK, SETTINGS, Setting, describe};
 
 /// Where a value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,14 +201,6 @@ impl Resolved {
     }
 }
 
-/// A setting's three names, for messages: `merchant ID: --mchid / WECHATPAY_MCHID / "mchid"`.
-pub fn describe(env: &str) -> String {
-    match SETTINGS.iter().find(|s| s.env == env) {
-        Some(s) => format!("{}: --{} / {} / \"{}\"", s.label, s.flag, s.env, s.key),
-        None => env.to_owned(),
-    }
-}
-
 /// Merges `given` (flags, then the environment) over the config file.
 ///
 /// The config file is `config_file` (`--config`, else `$WECHATPAY_CONFIG`), else
@@ -328,10 +218,10 @@ pub fn resolve(
     let non_empty = |v: &str| !v.trim().is_empty();
     let file = match config_file.filter(|path| non_empty(path)) {
         Some(path) => Some(PathBuf::from(path)),
-        None => default_config_path(env).filter(|p| p.is_file()),
+        None => file::default_path(env).filter(|p| p.is_file()),
     };
     let from_file = match &file {
-        Some(path) => read_config_file(path)?,
+        Some(path) => file::read(path)?,
         None => BTreeMap::new(),
     };
     let mut values = BTreeMap::new();
@@ -351,88 +241,6 @@ pub fn resolve(
         }
     }
     Ok(Resolved { values, file })
-}
-
-fn default_config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let base = env("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            env("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|home| Path::new(&home).join(".config"))
-        })?;
-    Some(base.join("wxpay").join("config.json"))
-}
-
-/// Reads a config file into values by environment name.
-fn read_config_file(path: &Path) -> Result<BTreeMap<&'static str, String>, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
-    let dir = path.parent().unwrap_or(Path::new(""));
-    parse_config(&text, dir)
-        .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
-}
-
-/// The known key most like `key`, by the measure and threshold clap uses for its own
-/// suggestions (Jaro similarity above 0.7).
-fn closest_key(key: &str) -> Option<&'static str> {
-    SETTINGS
-        .iter()
-        .map(|s| (strsim::jaro(key, s.key), s.key))
-        .filter(|(similarity, _)| *similarity > 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, key)| key)
-}
-
-/// Parses config file text; relative paths are resolved against `dir`.
-fn parse_config(text: &str, dir: &Path) -> Result<BTreeMap<&'static str, String>, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-    let Value::Object(object) = value else {
-        return Err("must be a JSON object".to_owned());
-    };
-    let mut values = BTreeMap::new();
-    for (key, value) in object {
-        let Some(setting) = SETTINGS.iter().find(|s| s.key == key) else {
-            let known: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
-            let hint = closest_key(&key)
-                .map(|s| format!("did you mean `{s}`? "))
-                .unwrap_or_default();
-            return Err(format!(
-                "unknown key `{key}`; {hint}known keys: {}",
-                known.join(", ")
-            ));
-        };
-        let items: Vec<String> = match value {
-            Value::Null => continue,
-            Value::String(s) if setting.key == "platform_certs" => {
-                s.split(',').map(|p| p.trim().to_owned()).collect()
-            }
-            Value::String(s) => vec![s],
-            Value::Number(n) => vec![n.to_string()],
-            Value::Array(list) if setting.key == "platform_certs" => list
-                .into_iter()
-                .map(|item| match item {
-                    Value::String(s) => Ok(s),
-                    _ => Err(format!("`{key}` must list strings")),
-                })
-                .collect::<Result<_, _>>()?,
-            _ => return Err(format!("`{key}` must be a string")),
-        };
-        let items: Vec<String> = items
-            .into_iter()
-            .filter(|item| !item.trim().is_empty())
-            .map(|item| {
-                if setting.path && Path::new(&item).is_relative() {
-                    dir.join(item).display().to_string()
-                } else {
-                    item
-                }
-            })
-            .collect();
-        values.insert(setting.env, items.join(","));
-    }
-    Ok(values)
 }
 
 #[cfg(test)]
@@ -487,7 +295,10 @@ mod tests {
             ("https://file.example".to_owned(), Source::File)
         );
         let key = resolved.get("WECHATPAY_PRIVATE_KEY").unwrap();
-        assert_eq!(Path::new(&key), file.parent().unwrap().join("key.pem"));
+        assert_eq!(
+            std::path::Path::new(&key),
+            file.parent().unwrap().join("key.pem")
+        );
         assert_eq!(resolved.file.as_deref(), Some(file.as_path()));
     }
 
@@ -525,44 +336,6 @@ mod tests {
     fn a_named_config_file_must_exist() {
         let err = resolve(&Given::new(), Some("/nonexistent/b.json"), &env_of(&[])).unwrap_err();
         assert!(err.0.contains("/nonexistent/b.json"), "{err}");
-    }
-
-    #[test]
-    fn platform_certs_list_or_string() {
-        let dir = Path::new("/etc/wx");
-        let values = parse_config(r#"{"platform_certs": ["a.pem", "/abs/b.pem"]}"#, dir).unwrap();
-        assert_eq!(
-            values["WECHATPAY_PLATFORM_CERTS"],
-            "/etc/wx/a.pem,/abs/b.pem"
-        );
-        let values = parse_config(r#"{"platform_certs": "a.pem, b.pem"}"#, dir).unwrap();
-        assert_eq!(
-            values["WECHATPAY_PLATFORM_CERTS"],
-            "/etc/wx/a.pem,/etc/wx/b.pem"
-        );
-    }
-
-    #[test]
-    fn bad_config_files() {
-        let dir = Path::new("/");
-        assert!(parse_config("[]", dir).unwrap_err().contains("object"));
-        assert!(parse_config("{", dir).unwrap_err().contains("JSON"));
-        let err = parse_config(r#"{"mch_serail": "x"}"#, dir).unwrap_err();
-        assert!(err.contains("did you mean `mch_serial`"), "{err}");
-        let err = parse_config(r#"{"apiv3_key": "x"}"#, dir).unwrap_err();
-        assert!(err.contains("did you mean `api_v3_key`"), "{err}");
-        let err = parse_config(r#"{"zzz": "x"}"#, dir).unwrap_err();
-        assert!(!err.contains("did you mean"), "{err}");
-        assert!(
-            parse_config(r#"{"mchid": true}"#, dir)
-                .unwrap_err()
-                .contains("string")
-        );
-        assert!(
-            parse_config(r#"{"platform_certs": [1]}"#, dir)
-                .unwrap_err()
-                .contains("strings")
-        );
     }
 
     fn resolved(pairs: &[&'static str]) -> Resolved {
