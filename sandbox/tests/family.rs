@@ -609,7 +609,7 @@ async fn list_stocks_pages_and_filters() {
     assert_eq!(ids, [AUTHORIZED_STOCK]);
 
     // `offset` is required by WeChat Pay, even for the first page: the typed query takes it as a
-    // constructor argument, and the sandbox's raw-query check is unit-tested in routes/input.rs.
+    // constructor argument, and the sandbox's check of the raw query is in tests/decoding.rs.
     let err = stocks()
         .get(ListStocksQuery::new(0, 5, &mchid).status(StockStatus::from("gone")))
         .await

@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 
 use super::reject::{Detail, Rejection};
 use super::schema::{FieldSchema, Route, Schema, Segment, ValueSchema};
+use super::values::{Problem, check_object, escape, scalar};
 
 /// The typed input of an operation, decoded from a request (generated for every operation).
 pub trait Decode: Sized {
@@ -177,7 +178,17 @@ impl<'a> Request<'a> {
         })?;
         if let (Some(body), Value::Object(object)) = (self.route.body, &mut value) {
             let fields = self.schema.fields_of(body);
-            walk_fields(self.schema, fields, object, "")?;
+            check_object(self.schema, fields, object, "").map_err(|problem| match problem {
+                Problem::Missing { pointer, name } => missing_in_body(&pointer, name),
+                Problem::Value {
+                    pointer,
+                    value,
+                    issue,
+                } => {
+                    let name = pointer.rsplit('/').next().unwrap_or_default();
+                    bad_value(Location::Body, name, value, &issue).with_field(&pointer)
+                }
+            })?;
         }
         let decoded = typed(Location::Body, &value);
         let _ = self.json.set(value);
@@ -304,118 +315,6 @@ fn query_pairs(query: &str) -> Result<Vec<(String, String)>, Rejection> {
         .collect()
 }
 
-/// Checks the fields of one object at JSON pointer `at`: required ones present, absent ones
-/// given their default, enum values listed (and spelled as the spec spells them).
-fn walk_fields(
-    schema: &Schema,
-    fields: &[FieldSchema],
-    object: &mut Map<String, Value>,
-    at: &str,
-) -> Result<(), Rejection> {
-    for field in fields {
-        let here = format!("{at}/{}", escape(field.wire));
-        match object.get_mut(field.wire) {
-            None | Some(Value::Null) => {
-                if field.required {
-                    return Err(missing_in_body(&here, field.wire));
-                }
-                if let Some(value) = field.default.and_then(|d| scalar(schema, field, d).ok()) {
-                    object.insert(field.wire.to_owned(), value);
-                }
-            }
-            Some(value) => walk_value(schema, &field.value, value, &here)?,
-        }
-    }
-    Ok(())
-}
-
-/// Values of another JSON type than the schema's are left to the typed decoding, which names
-/// them by path.
-fn walk_value(
-    schema: &Schema,
-    shape: &ValueSchema,
-    value: &mut Value,
-    at: &str,
-) -> Result<(), Rejection> {
-    match (shape, value) {
-        (ValueSchema::Object(name), Value::Object(object)) => {
-            walk_fields(schema, schema.fields_of(name), object, at)
-        }
-        (ValueSchema::List(item), Value::Array(items)) => {
-            for (index, value) in items.iter_mut().enumerate() {
-                walk_value(schema, item, value, &format!("{at}/{index}"))?;
-            }
-            Ok(())
-        }
-        (ValueSchema::Enum(name), Value::String(text)) => {
-            let values = schema.values_of(name);
-            match known(values, text) {
-                Ok(Some(spelled)) => {
-                    *text = spelled.to_owned();
-                    Ok(())
-                }
-                Ok(None) => Ok(()),
-                Err(issue) => {
-                    let name = at.rsplit('/').next().unwrap_or_default();
-                    Err(
-                        bad_value(Location::Body, name, Value::String(text.clone()), &issue)
-                            .with_field(at),
-                    )
-                }
-            }
-        }
-        _ => Ok(()),
-    }
-}
-
-/// `Ok(None)` when `given` is spelled like a listed value, `Ok(Some(listed))` when it matches
-/// one ignoring ASCII case, an issue otherwise.
-fn known(values: &[&'static str], given: &str) -> Result<Option<&'static str>, String> {
-    if values.is_empty() || values.contains(&given) {
-        return Ok(None);
-    }
-    values
-        .iter()
-        .find(|v| v.eq_ignore_ascii_case(given))
-        .map(|v| Some(*v))
-        .ok_or_else(|| format!("expected one of {}", values.join(", ")))
-}
-
-/// The JSON value of a scalar given as text (a query or path parameter, a `default`).
-fn scalar(schema: &Schema, field: &FieldSchema, text: &str) -> Result<Value, String> {
-    match field.value {
-        ValueSchema::String | ValueSchema::Time | ValueSchema::Date => {
-            Ok(Value::String(text.to_owned()))
-        }
-        ValueSchema::Bool => match text {
-            "true" => Ok(Value::Bool(true)),
-            "false" => Ok(Value::Bool(false)),
-            _ => Err("expected true or false".to_owned()),
-        },
-        ValueSchema::Integer(kind) => integer(text, kind.range(), kind.name()),
-        ValueSchema::Money => integer(text, (i64::MIN.into(), i64::MAX.into()), "an amount in fen"),
-        ValueSchema::Enum(name) => {
-            let values = schema.values_of(name);
-            known(values, text).map(|spelled| Value::String(spelled.unwrap_or(text).to_owned()))
-        }
-        ValueSchema::List(_) | ValueSchema::Object(_) => {
-            Err("expected a single value, not a list or an object".to_owned())
-        }
-    }
-}
-
-fn integer(text: &str, (min, max): (i128, i128), kind: &str) -> Result<Value, String> {
-    let expected = || format!("expected an integer ({kind}, {min}..={max})");
-    let n: i128 = text.parse().map_err(|_| expected())?;
-    if n < min || n > max {
-        return Err(expected());
-    }
-    Ok(match u64::try_from(n) {
-        Ok(n) => Value::from(n),
-        Err(_) => Value::from(i64::try_from(n).map_err(|_| expected())?),
-    })
-}
-
 /// Typed decoding of an already checked value; `serde_path_to_error` names what still fails (a
 /// JSON type the field does not take, a number too big for its width).
 fn typed<T: DeserializeOwned>(location: Location, value: &Value) -> Result<T, Rejection> {
@@ -466,11 +365,6 @@ fn pointer_of(path: &str) -> String {
         }
     }
     pointer
-}
-
-/// One JSON pointer reference token (RFC 6901).
-fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
 }
 
 fn missing(location: Location, name: &str) -> Rejection {
@@ -525,23 +419,6 @@ mod tests {
         assert_eq!(pointer_of("a[1][2]"), "/a/1/2");
         assert_eq!(pointer_of(""), "");
         assert_eq!(escape("a/b~c"), "a~1b~0c");
-    }
-
-    #[test]
-    fn integers_fit_their_width() {
-        assert_eq!(integer("7", (0, 10), "u32"), Ok(Value::from(7u64)));
-        assert_eq!(integer("-7", (-10, 10), "i32"), Ok(Value::from(-7i64)));
-        assert!(integer("11", (0, 10), "u32").is_err());
-        assert!(integer("abc", (0, 10), "u32").is_err());
-        assert!(integer("", (0, 10), "u32").is_err());
-    }
-
-    #[test]
-    fn enum_values_match_ignoring_case() {
-        let values = ["SENDED", "USED"];
-        assert_eq!(known(&values, "USED"), Ok(None));
-        assert_eq!(known(&values, "sended"), Ok(Some("SENDED")));
-        assert!(known(&values, "GONE").unwrap_err().contains("SENDED, USED"));
     }
 
     #[test]

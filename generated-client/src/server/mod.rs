@@ -53,6 +53,7 @@ mod reject;
 mod route;
 pub mod schema;
 mod sign;
+mod values;
 
 use serde::Serialize;
 
