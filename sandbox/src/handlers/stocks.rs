@@ -52,18 +52,15 @@ pub(super) fn merchants(
     input: ListAvailableMerchants,
 ) -> Result<AvailableMerchantList, ApiFailure> {
     let q = &input.query;
-    let page = app.state.stock_list(
-        &caller.mchid,
+    let (total, items) = page(
+        app,
+        caller,
         &input.stock_id,
         &q.stock_creator_mchid,
         StockListKind::Merchants,
-        q.offset as usize,
-        q.limit as usize,
+        (q.offset, q.limit),
     )?;
-    Ok(
-        AvailableMerchantList::new(count(page.total), q.offset, q.limit, input.stock_id.clone())
-            .data(page.items),
-    )
+    Ok(AvailableMerchantList::new(total, q.offset, q.limit, input.stock_id.clone()).data(items))
 }
 
 /// A stock's goods ids (可核销商品编码).
@@ -73,18 +70,35 @@ pub(super) fn items(
     input: ListAvailableSingleitems,
 ) -> Result<AvailableSingleitemList, ApiFailure> {
     let q = &input.query;
-    let page = app.state.stock_list(
-        &caller.mchid,
+    let (total, items) = page(
+        app,
+        caller,
         &input.stock_id,
         &q.stock_creator_mchid,
         StockListKind::Items,
-        q.offset as usize,
-        q.limit as usize,
+        (q.offset, q.limit),
     )?;
-    Ok(
-        AvailableSingleitemList::new(count(page.total), q.offset, q.limit, input.stock_id.clone())
-            .data(page.items),
-    )
+    Ok(AvailableSingleitemList::new(total, q.offset, q.limit, input.stock_id.clone()).data(items))
+}
+
+/// One page (`offset` a page index) of a stock's merchants or goods ids, and their total.
+fn page(
+    app: &App,
+    caller: &Caller,
+    stock_id: &str,
+    creator: &str,
+    kind: StockListKind,
+    (offset, limit): (u32, u32),
+) -> Result<(u32, Vec<String>), ApiFailure> {
+    let page = app.state.stock_list(
+        &caller.mchid,
+        stock_id,
+        creator,
+        kind,
+        offset as usize,
+        limit as usize,
+    )?;
+    Ok((count(page.total), page.items))
 }
 
 /// Modify goods ids.
