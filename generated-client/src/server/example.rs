@@ -16,7 +16,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::reject::Rejection;
 use super::schema::{FieldSchema, Schema, ValueSchema};
-use crate::wire::{Date, Timestamp};
+use crate::{Date, Timestamp};
 
 /// China Standard Time, the offset WeChat Pay writes its times in.
 const CHINA: i32 = 8 * 3600;

@@ -68,8 +68,8 @@ pub use schema::{
 };
 pub use sign::AnswerSignature;
 
+use crate::Operation;
 use crate::auth::{Clock as _, SystemClock};
-use crate::operation::Operation;
 
 /// What every server built on the generated `Handlers` trait provides besides its handlers.
 pub trait Service {

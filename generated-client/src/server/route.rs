@@ -125,7 +125,7 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::Method;
+    use crate::Method;
     use crate::server::schema::FieldSchema;
 
     const fn route(operation: &'static str, method: Method, segments: &'static [Segment]) -> Route {

@@ -6,7 +6,7 @@
 //! Values are built with `const fn`s so that the generated statics read like the YAML they come
 //! from: `FieldSchema::required("stock_id", ValueSchema::String).max_length(20)`.
 
-use crate::operation::Method;
+use crate::Method;
 
 /// Every named type and every operation of the spec.
 #[derive(Debug, Clone, Copy)]
