@@ -747,6 +747,23 @@ async fn merchants_items_and_goods_ids() {
     assert_eq!(api(&err), (400, ErrorCode::ParamError));
     assert!(message(&err).contains("至少需要保留一个商品编码"));
     assert_eq!(items().await, expected);
+    // What remains must still be a valid `available_items` of the spec: at most 50.
+    let more =
+        |from: usize, count: usize| (from..from + count).map(|i| format!("more-{i}")).collect();
+    s.stock(&stock_id)
+        .modify_goods_id()
+        .post(ModifyStockGoodsIdsBody::new(&mchid).add_goods_id_list(more(0, 50 - expected.len())))
+        .await
+        .expect("50 goods ids");
+    let err = s
+        .stock(&stock_id)
+        .modify_goods_id()
+        .post(ModifyStockGoodsIdsBody::new(&mchid).add_goods_id_list(more(50, 1)))
+        .await
+        .unwrap_err();
+    assert_eq!(api(&err), (400, ErrorCode::ParamError), "{err}");
+    assert!(message(&err).contains("51"), "{}", message(&err));
+    assert_eq!(items().await.len(), 50);
     let err = s
         .stock(&stock_id)
         .modify_goods_id()

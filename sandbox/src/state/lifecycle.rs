@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use axum::http::StatusCode;
 use wechatpay_apiv3::Timestamp;
-use wechatpay_apiv3::api::{CreateCouponStockBody, ErrorCode, JumpTarget, StockType};
+use wechatpay_apiv3::api::{CouponRule, CreateCouponStockBody, ErrorCode, JumpTarget, StockType};
+use wechatpay_apiv3::wire::FieldPath;
 
 use super::{Inner, SandboxState};
 use crate::reply::{ApiFailure, ErrorDetail};
@@ -15,8 +16,7 @@ use crate::stocks::{Stock, StockStatus, wire_time};
 /// The first stock ID handed out to created stocks; IDs count up from here (8 digits).
 const FIRST_STOCK_ID: u64 = 17_000_001;
 
-/// The most goods ids (可核销商品编码) a stock holds, and the longest one.
-pub(super) const MAX_ITEMS: usize = 50;
+/// The longest goods id (可核销商品编码), until the spec can say it (constraints on list items).
 const MAX_ITEM_CHARS: usize = 128;
 
 /// What the create-stock requests left behind.
@@ -333,7 +333,8 @@ impl SandboxState {
     }
 
     /// Modify goods ids (`POST …/modify-goods-id`): deletes, then adds; at least one must
-    /// remain and at most 50. Only the creator of a 单品 stock that is not stopped may.
+    /// remain, and what remains must be a valid `available_items` of the spec (at most its
+    /// `max_items`). Only the creator of a 单品 stock that is not stopped may.
     pub(crate) fn modify_goods_ids(
         &self,
         caller: &str,
@@ -414,12 +415,21 @@ impl SandboxState {
                     .issue("the change would leave the stock without goods ids"),
             ));
         }
-        if items.len() > MAX_ITEMS {
-            return Err(ApiFailure::param("可核销商品编码最多 50 个").detail(
-                ErrorDetail::at("body", "/add_goods_id_list")
-                    .issue(format!("the change would leave {} goods ids", items.len())),
-            ));
+        // What remains must still be a valid `available_items` of the spec (its `max_items`).
+        let remaining = CouponRule::new().available_items(items);
+        if let Err(wechatpay_apiv3::Error::InvalidRequest { problem, .. }) =
+            remaining.validate(&FieldPath::root("coupon_use_rule"))
+        {
+            return Err(
+                ApiFailure::param(format!("可核销商品编码（available_items）{problem}")).detail(
+                    ErrorDetail::at("body", "/add_goods_id_list").issue(format!(
+                        "the change would leave {} goods ids: {problem}",
+                        remaining.available_items.len()
+                    )),
+                ),
+            );
         }
+        let items = remaining.available_items;
         if let Some(stock) = inner.stocks.get_mut(stock_id) {
             stock.available_items = items;
         }
