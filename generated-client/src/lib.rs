@@ -31,6 +31,8 @@ pub mod notify;
 pub mod operation;
 pub mod pagination;
 pub mod retry;
+#[cfg(feature = "server")]
+pub mod server;
 mod transport;
 pub mod wire;
 

@@ -40,8 +40,8 @@ pub struct GeneratedFile {
 pub struct Generated {
     /// `api.rs`, which includes the others from `OUT_DIR`.
     pub root: GeneratedFile,
-    /// One file per spec file with types or operations, then `paths.rs` (the client chain) and
-    /// `catalog.rs` (operations as data).
+    /// One file per spec file with types or operations, then `paths.rs` (the client chain),
+    /// `catalog.rs` (operations as data) and `server.rs` (the server side).
     pub files: Vec<GeneratedFile>,
 }
 
@@ -82,6 +82,7 @@ pub fn generate_sources(sources: &[Source], root_name: &str) -> Result<Generated
             emit::Part::Module(module) => (format!("{}.rs", module.name), module.spec_file.clone()),
             emit::Part::Paths => ("paths.rs".to_string(), all.clone()),
             emit::Part::Catalog => ("catalog.rs".to_string(), all.clone()),
+            emit::Part::Server => ("server.rs".to_string(), all.clone()),
             emit::Part::Root => ("api.rs".to_string(), all.clone()),
         };
         let tokens = emit::emit_part(&api, *part, &include);

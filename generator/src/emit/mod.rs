@@ -5,6 +5,7 @@ mod catalog;
 mod client_tree;
 mod docs;
 mod operations;
+mod server;
 mod types;
 
 use proc_macro2::TokenStream;
@@ -22,12 +23,14 @@ pub enum Part<'a> {
     Paths,
     /// The operation catalogue (`catalog.rs`).
     Catalog,
+    /// The server side (`server.rs`): routes, decoding, the handler trait.
+    Server,
     /// The root (`api.rs`): module declarations, re-exports, `ErrorCode`, notifications.
     Root,
 }
 
 /// Every file to generate, in output order: one module per spec file that declares types or
-/// operations, then the chain, the catalogue and the root.
+/// operations, then the chain, the catalogue, the server side and the root.
 pub fn parts(api: &Api) -> Vec<Part<'_>> {
     let mut parts: Vec<Part<'_>> = api
         .modules
@@ -35,7 +38,7 @@ pub fn parts(api: &Api) -> Vec<Part<'_>> {
         .filter(|m| has_content(m))
         .map(Part::Module)
         .collect();
-    parts.extend([Part::Paths, Part::Catalog, Part::Root]);
+    parts.extend([Part::Paths, Part::Catalog, Part::Server, Part::Root]);
     parts
 }
 
@@ -50,6 +53,7 @@ pub fn emit_part(api: &Api, part: Part<'_>, include: &dyn Fn(&str) -> TokenStrea
         Part::Module(module) => self::module(module),
         Part::Paths => client_tree::client_tree(&api.tree),
         Part::Catalog => catalog::catalog(api),
+        Part::Server => server::server(api),
         Part::Root => root(api, include),
     }
 }
@@ -202,6 +206,7 @@ fn root(api: &Api, include: &dyn Fn(&str) -> TokenStream) -> TokenStream {
     });
     let paths_include = include("paths");
     let catalog_include = include("catalog");
+    let server_include = include("server");
     let error_code = error_codes(&api.error_codes);
     let notification = notifications(&api.notifications);
     quote! {
@@ -216,6 +221,13 @@ fn root(api: &Api, include: &dyn Fn(&str) -> TokenStream) -> TokenStream {
         /// operations they only know by name.
         pub mod catalog {
             #catalog_include
+        }
+
+        /// The server side of every operation: routes, typed request decoding and the
+        /// `Handlers` trait (see [`crate::server`]; the sandbox is built on it).
+        #[cfg(feature = "server")]
+        pub mod server {
+            #server_include
         }
 
         #error_code

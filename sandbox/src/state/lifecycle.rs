@@ -6,9 +6,8 @@ use std::collections::HashMap;
 
 use axum::http::StatusCode;
 use wechatpay_apiv3::Timestamp;
-use wechatpay_apiv3::api::{
-    BackgroundColor, CreateCouponStockBody, ErrorCode, JumpTarget, StockType, TradeType,
-};
+use wechatpay_apiv3::api::{CouponRule, CreateCouponStockBody, ErrorCode, JumpTarget, StockType};
+use wechatpay_apiv3::wire::FieldPath;
 
 use super::{Inner, SandboxState};
 use crate::reply::{ApiFailure, ErrorDetail};
@@ -17,8 +16,7 @@ use crate::stocks::{Stock, StockStatus, wire_time};
 /// The first stock ID handed out to created stocks; IDs count up from here (8 digits).
 const FIRST_STOCK_ID: u64 = 17_000_001;
 
-/// The most goods ids (可核销商品编码) a stock holds, and the longest one.
-pub(super) const MAX_ITEMS: usize = 50;
+/// The longest goods id (可核销商品编码), until the spec can say it (constraints on list items).
 const MAX_ITEM_CHARS: usize = 128;
 
 /// What the create-stock requests left behind.
@@ -335,7 +333,8 @@ impl SandboxState {
     }
 
     /// Modify goods ids (`POST …/modify-goods-id`): deletes, then adds; at least one must
-    /// remain and at most 50. Only the creator of a 单品 stock that is not stopped may.
+    /// remain, and what remains must be a valid `available_items` of the spec (at most its
+    /// `max_items`). Only the creator of a 单品 stock that is not stopped may.
     pub(crate) fn modify_goods_ids(
         &self,
         caller: &str,
@@ -416,12 +415,21 @@ impl SandboxState {
                     .issue("the change would leave the stock without goods ids"),
             ));
         }
-        if items.len() > MAX_ITEMS {
-            return Err(ApiFailure::param("可核销商品编码最多 50 个").detail(
-                ErrorDetail::at("body", "/add_goods_id_list")
-                    .issue(format!("the change would leave {} goods ids", items.len())),
-            ));
+        // What remains must still be a valid `available_items` of the spec (its `max_items`).
+        let remaining = CouponRule::new().available_items(items);
+        if let Err(wechatpay_apiv3::Error::InvalidRequest { problem, .. }) =
+            remaining.validate(&FieldPath::root("coupon_use_rule"))
+        {
+            return Err(
+                ApiFailure::param(format!("可核销商品编码（available_items）{problem}")).detail(
+                    ErrorDetail::at("body", "/add_goods_id_list").issue(format!(
+                        "the change would leave {} goods ids: {problem}",
+                        remaining.available_items.len()
+                    )),
+                ),
+            );
         }
+        let items = remaining.available_items;
         if let Some(stock) = inner.stocks.get_mut(stock_id) {
             stock.available_items = items;
         }
@@ -429,8 +437,11 @@ impl SandboxState {
     }
 }
 
-/// The checks of a create-stock body beyond the generated validation: the caller owns the
-/// stock, the enums are known, list items have their documented lengths.
+/// The checks of a create-stock body beyond the spec's (which the generated server layer ran:
+/// lengths, ranges, times, known enum values): the caller owns the stock, the sandbox models
+/// NORMAL stocks only, and the rules the spec states only in prose — the lengths and ranges of
+/// list items (until the spec can state constraints on list items) and the rules between
+/// fields.
 fn check_create(caller: &str, body: &CreateCouponStockBody) -> Result<(), ApiFailure> {
     if body.belong_merchant != caller {
         return Err(ApiFailure::new(
@@ -446,7 +457,6 @@ fn check_create(caller: &str, body: &CreateCouponStockBody) -> Result<(), ApiFai
     }
     match &body.stock_type {
         StockType::Normal => {}
-        StockType::Unknown(value) => return Err(bad_enum("/stock_type", value)),
         other => {
             return Err(ApiFailure::param(format!(
                 "沙箱只支持 NORMAL（固定面额满减券）批次，不支持 {other}"
@@ -459,17 +469,6 @@ fn check_create(caller: &str, body: &CreateCouponStockBody) -> Result<(), ApiFai
         }
     }
     let rule = &body.coupon_use_rule;
-    if let Some((index, TradeType::Unknown(value))) = rule
-        .trade_type
-        .iter()
-        .enumerate()
-        .find(|(_, t)| matches!(t, TradeType::Unknown(_)))
-    {
-        return Err(bad_enum(
-            &format!("/coupon_use_rule/trade_type/{index}"),
-            value,
-        ));
-    }
     for (list, name, max) in [
         (&rule.goods_tag, "goods_tag", MAX_ITEM_CHARS),
         (&rule.available_items, "available_items", MAX_ITEM_CHARS),
@@ -523,17 +522,7 @@ fn check_create(caller: &str, body: &CreateCouponStockBody) -> Result<(), ApiFai
         ));
     }
     if let Some(pattern) = &body.pattern_info {
-        if let Some(BackgroundColor::Unknown(value)) = &pattern.background_color {
-            // Both spellings of the sources are accepted: COLOR010 (SDKs) and Color010 (mirror).
-            let known = BackgroundColor::from(value.to_ascii_uppercase().as_str());
-            if matches!(known, BackgroundColor::Unknown(_)) {
-                return Err(bad_enum("/pattern_info/background_color", value));
-            }
-        }
         match &pattern.jump_target {
-            Some(JumpTarget::Unknown(value)) => {
-                return Err(bad_enum("/pattern_info/jump_target", value));
-            }
             Some(JumpTarget::MiniProgram)
                 if pattern
                     .mini_program_appid
@@ -556,14 +545,6 @@ fn check_create(caller: &str, body: &CreateCouponStockBody) -> Result<(), ApiFai
         }
     }
     Ok(())
-}
-
-fn bad_enum(pointer: &str, value: &str) -> ApiFailure {
-    ApiFailure::param(format!("参数取值 {value} 无效")).detail(
-        ErrorDetail::at("body", pointer)
-            .value(value.to_owned())
-            .issue("not one of the documented values"),
-    )
 }
 
 /// Where a repeated `out_request_no` differs from the request that first used it.
