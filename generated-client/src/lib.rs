@@ -30,6 +30,7 @@ pub mod error;
 pub mod notify;
 pub mod operation;
 pub mod pagination;
+pub mod paysign;
 pub mod retry;
 #[cfg(feature = "server")]
 pub mod server;
