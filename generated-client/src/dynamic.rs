@@ -11,9 +11,10 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::call::Call;
 use crate::client::Client;
 use crate::error::Error;
-use crate::operation::{Call, CallOptions, HttpRequest, Method, Operation};
+use crate::operation::{CallOptions, HttpRequest, Method, Operation};
 use crate::pagination::Paginated;
 
 /// Where a parameter goes in the request.
@@ -50,6 +51,7 @@ pub enum ValueKind {
 
 /// One parameter of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParamInfo {
     /// The wire name.
     pub name: &'static str,
@@ -65,6 +67,7 @@ pub struct ParamInfo {
 
 /// One operation of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OperationInfo {
     /// The spec id, e.g. `send_coupon`.
     pub id: &'static str,
@@ -143,11 +146,7 @@ struct Plain<O>(O);
 struct Paged<O>(Plain<O>);
 
 fn to_json<T: Serialize>(value: T) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(value).map_err(|e| Error::Decode {
-        message: e.to_string(),
-        excerpt: String::new(),
-        request_id: None,
-    })
+    serde_json::to_value(value).map_err(|e| Error::decode(".".to_owned(), e, &[], None))
 }
 
 fn call<'a, O: Operation + Clone>(

@@ -136,7 +136,7 @@ fn set(headers: &mut Headers, name: &str, value: &str) {
 }
 
 fn verification(
-    result: Result<wechatpay_apiv3::notify::Notification, NotifyError>,
+    result: Result<wechatpay_apiv3::notify::Notification<NotificationResource>, NotifyError>,
 ) -> VerificationError {
     match result {
         Err(NotifyError::Verification(kind)) => kind,
