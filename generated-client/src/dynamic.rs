@@ -110,19 +110,39 @@ impl DynamicInput {
     }
 
     /// The query parameters as the operation's typed query.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] whose field is the path of the value that does not fit, e.g.
+    /// `query.limit` for `"limit": -1` (just `query` when the whole object is wrong, such as a
+    /// missing required parameter).
     pub fn query<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_value(serde_json::Value::Object(self.query.clone()))
-            .map_err(|e| Error::invalid("query", e.to_string()))
+        typed("query", serde_json::Value::Object(self.query.clone()))
     }
 
     /// The body as the operation's typed body.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] whose field is the path of the value that does not fit, e.g.
+    /// `body.stock_use_rule.max_coupons`.
     pub fn body<T: DeserializeOwned>(&self) -> Result<T, Error> {
         let body = self
             .body
             .clone()
             .unwrap_or(serde_json::Value::Object(Default::default()));
-        serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))
+        typed("body", body)
     }
+}
+
+/// `value` as `T`, or an invalid-request error naming `location.path.of.the.value`.
+fn typed<T: DeserializeOwned>(location: &str, value: serde_json::Value) -> Result<T, Error> {
+    crate::json::from_value(value).map_err(|(path, error)| {
+        let field = if path == "." {
+            location.to_owned()
+        } else {
+            format!("{location}.{path}")
+        };
+        Error::invalid(field, error.to_string())
+    })
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -1,5 +1,5 @@
 //! Decoding JSON with the path of the value that does not fit (`data[3].coupon_id`), the one
-//! place where response bodies are turned into typed values.
+//! place where response bodies and tool input are turned into typed values.
 
 use serde::de::DeserializeOwned;
 
@@ -27,6 +27,17 @@ pub(crate) fn decode_body<T: DeserializeOwned>(
         .end()
         .map_err(|error| Error::decode(".".to_owned(), error, body, request_id))?;
     Ok(value)
+}
+
+/// Converts a JSON value into `T`; on failure, the path inside the value (`stock_use_rule.
+/// max_coupons`, `.` for the value itself) and what is wrong.
+pub(crate) fn from_value<T: DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, (String, serde_json::Error)> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        (path, error.into_inner())
+    })
 }
 
 #[cfg(test)]
@@ -71,5 +82,13 @@ mod tests {
             assert!(matches!(err, Error::Decode { .. }), "{err:?}");
         }
         assert!(decode_body::<List>(b" {\"data\":[]} \n", None).is_ok());
+    }
+
+    #[test]
+    fn values_name_the_nested_path() {
+        let value = serde_json::json!({"data": [{"coupon_id": "1"}, {"coupon_id": true}]});
+        let (path, error) = from_value::<List>(value).expect_err("bool is not a string");
+        assert_eq!(path, "data[1].coupon_id");
+        assert!(error.to_string().contains("expected a string"), "{error}");
     }
 }
