@@ -15,7 +15,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValu
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
-use crate::auth::{HEADER_SERIAL, ResponseHeaders, Signer};
+use crate::auth::{Clock, HEADER_SERIAL, ResponseHeaders, Signer};
 use crate::error::{ApiError, Error};
 use crate::keys::KeySource;
 use crate::operation::{CallOptions, HttpRequest, Method, OperationMeta};
@@ -29,6 +29,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
 /// Everything a call needs besides the keys; shared by the client and the certificate store.
 pub(crate) struct Pipeline {
     pub(crate) signer: Signer,
+    /// The clock of the signer, for `Retry-After` dates.
+    pub(crate) clock: Arc<dyn Clock>,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) base_url: String,
     /// `Some` when failover is enabled.
@@ -212,7 +214,8 @@ impl Pipeline {
         }
         // Non-2xx answers are read unverified: WeChat Pay omits the signature on some of them.
         let retry_after = if status == 429 || status == 503 {
-            header(&headers, "Retry-After").and_then(parse_retry_after)
+            header(&headers, "Retry-After")
+                .and_then(|value| parse_retry_after(value, self.clock.now_unix()))
         } else {
             None
         };

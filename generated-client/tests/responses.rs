@@ -1,5 +1,5 @@
 //! Reading answers: the size limit (client-wide and per call), decode errors that name the JSON
-//! path, and the raw-request API (`Client::request`), against the in-memory fake
+//! path, `Retry-After`, and the raw-request API (`Client::request`), against the in-memory fake
 //! WeChat Pay of `support/`. The same limits over a real socket are in `transport_tcp.rs`.
 
 mod support;
@@ -149,6 +149,47 @@ async fn decode_errors_name_the_json_path_of_the_bad_value() {
         .and_then(|cause| cause.downcast_ref::<serde_json::Error>())
         .expect("the JSON error is the source");
     assert!(json.is_data(), "{json}");
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_waited_for() {
+    // The client's clock is pinned; the answer says "retry at that time plus one second".
+    let now = support::now_unix();
+    let at =
+        std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(now + 1).expect("after 1970"));
+    let fake = FakeWechatPay::new();
+    fake.script([
+        Reply::error(503, r#"{"code":"SYSTEM_ERROR","message":"x"}"#)
+            .header("Retry-After", &httpdate::fmt_http_date(at)),
+        Reply::ok(200, r#"{"coupon_id":"1"}"#),
+    ]);
+    // Without the header the retry would come at once: no backoff at all.
+    let client = support::builder(&fake)
+        .clock(std::sync::Arc::new(wechatpay_apiv3::auth::FixedClock(now)))
+        .retry(
+            RetryPolicy::default()
+                .initial_backoff(Duration::ZERO)
+                .max_backoff(Duration::from_secs(10)),
+        )
+        .build()
+        .expect("client builds");
+    let started = std::time::Instant::now();
+    let sent = client
+        .v3()
+        .marketing()
+        .favor()
+        .users(OPENID)
+        .coupons()
+        .post(body())
+        .await
+        .expect("second attempt succeeds");
+    assert_eq!(sent.coupon_id, "1");
+    assert_eq!(fake.requests().len(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

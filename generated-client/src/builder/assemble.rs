@@ -188,6 +188,7 @@ impl ClientBuilder {
         };
         let pipeline = Arc::new(Pipeline {
             signer,
+            clock,
             transport,
             base_url,
             backup_base_url,
