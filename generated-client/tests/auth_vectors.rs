@@ -1,6 +1,9 @@
 //! The official WeChat Pay test vectors (and the ones derived from the published wechatpay-go
 //! test key) for request signing, response and notification verification, and AEAD decryption:
 //! domain reference sections B.9 and C.
+//!
+//! Long on purpose: it is the table of official vectors, one test each, kept in the reference's
+//! order so that it can be checked against it.
 
 use std::sync::Arc;
 

@@ -5,6 +5,9 @@
 //!
 //! The fake checks every request signature; its answers are signed with one of three test
 //! "platform" keys, and the certificates it serves are encrypted with `auth::aead`.
+//!
+//! Long on purpose: the routing fake and the three platform keys at the top serve every
+//! scenario below; split, each file would repeat them.
 
 mod support;
 

@@ -2,6 +2,9 @@
 //! checks) against the in-memory fake WeChat Pay of `support/`: a socket would add nothing
 //! here. What needs one (the reqwest transport, proxies, the pool, oversized bodies) is in
 //! `transport_tcp.rs`.
+//!
+//! Long on purpose: one test per behaviour of the pipeline, sharing the test operations and
+//! helpers at the top; split by concern, they would repeat those.
 
 mod support;
 

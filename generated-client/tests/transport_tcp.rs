@@ -2,6 +2,9 @@
 //! transport against the fake WeChat Pay served by axum, connect failures and failover, bodies
 //! broken off or too large, the connection pool, and proxies (a user's `reqwest::Client`, the
 //! builder's `proxy`, and `HTTP_PROXY` / `NO_PROXY` from the environment).
+//!
+//! Long on purpose: the small raw servers (relay, proxy, endless body) are shared by the tests
+//! below; they are what this file is about.
 
 mod support;
 
