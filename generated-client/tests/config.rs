@@ -387,4 +387,11 @@ fn settings_that_exclude_each_other_are_refused() {
         builder("https://x.example").proxy("http://user:hunter2@proxy:3128")
     );
     assert!(!shown.contains("hunter2"), "{shown}");
+    let client = builder("https://api.mch.weixin.qq.com")
+        .proxy("http://user:hunter2@proxy.example:3128")
+        .build()
+        .expect("a proxy with credentials");
+    let shown = format!("{client:?}");
+    assert!(shown.contains("ReqwestTransport"), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
 }

@@ -22,13 +22,21 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A [`Transport`] over a [`reqwest::Client`]; see the [module docs](super) for the defaults
 /// of the client the builder makes. Cheap to clone (the pool is shared).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ReqwestTransport {
     http: reqwest::Client,
 }
 
+impl std::fmt::Debug for ReqwestTransport {
+    /// Leaves the HTTP client out: its `Debug` lists the proxies, whose URLs may carry
+    /// credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReqwestTransport").finish_non_exhaustive()
+    }
+}
+
 /// How the built-in HTTP client is configured.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct HttpSettings {
     pub(crate) connect_timeout: Duration,
     pub(crate) pool_idle_timeout: Duration,
