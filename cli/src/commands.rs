@@ -420,6 +420,7 @@ mod tests {
         let refused = Error::Transport {
             message: "refused".into(),
             connect: true,
+            source: "refused".into(),
         };
         assert!(hint(op, &input, &refused).is_none());
         assert!(hint(find("list-coupons-by-filter").unwrap(), &input, &timeout).is_none());

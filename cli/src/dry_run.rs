@@ -65,11 +65,7 @@ mod tests {
 
     #[test]
     fn post_with_body() {
-        let request = HttpRequest {
-            method: Method::Post,
-            path_and_query: "/v3/x?a=1".into(),
-            body: Some(b"{\"a\":1}".to_vec()),
-        };
+        let request = HttpRequest::new(Method::Post, "/v3/x?a=1", Some(b"{\"a\":1}".to_vec()));
         let sent = headers(&[
             ("Authorization", "SIG"),
             ("Content-Type", "application/json"),
@@ -82,11 +78,7 @@ mod tests {
 
     #[test]
     fn get_without_body() {
-        let request = HttpRequest {
-            method: Method::Get,
-            path_and_query: "/v3/y".into(),
-            body: None,
-        };
+        let request = HttpRequest::new(Method::Get, "/v3/y", None);
         let text = format_request(
             &request,
             "http://127.0.0.1:9",

@@ -250,6 +250,7 @@ mod tests {
         let transport = Error::Transport {
             message: "refused".into(),
             connect: true,
+            source: "refused".into(),
         };
         assert_eq!(code_of(&transport), TRANSPORT);
         let invalid = Error::InvalidRequest {

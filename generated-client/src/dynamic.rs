@@ -11,9 +11,10 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::call::Call;
 use crate::client::Client;
 use crate::error::Error;
-use crate::operation::{Call, CallOptions, HttpRequest, Method, Operation};
+use crate::operation::{CallOptions, HttpRequest, Method, Operation};
 use crate::pagination::Paginated;
 
 /// Where a parameter goes in the request.
@@ -50,6 +51,7 @@ pub enum ValueKind {
 
 /// One parameter of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParamInfo {
     /// The wire name.
     pub name: &'static str,
@@ -65,6 +67,7 @@ pub struct ParamInfo {
 
 /// One operation of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OperationInfo {
     /// The spec id, e.g. `send_coupon`.
     pub id: &'static str,
@@ -107,19 +110,39 @@ impl DynamicInput {
     }
 
     /// The query parameters as the operation's typed query.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] whose field is the path of the value that does not fit, e.g.
+    /// `query.limit` for `"limit": -1` (just `query` when the whole object is wrong, such as a
+    /// missing required parameter).
     pub fn query<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_value(serde_json::Value::Object(self.query.clone()))
-            .map_err(|e| Error::invalid("query", e.to_string()))
+        typed("query", serde_json::Value::Object(self.query.clone()))
     }
 
     /// The body as the operation's typed body.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] whose field is the path of the value that does not fit, e.g.
+    /// `body.stock_use_rule.max_coupons`.
     pub fn body<T: DeserializeOwned>(&self) -> Result<T, Error> {
         let body = self
             .body
             .clone()
             .unwrap_or(serde_json::Value::Object(Default::default()));
-        serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))
+        typed("body", body)
     }
+}
+
+/// `value` as `T`, or an invalid-request error naming `location.path.of.the.value`.
+fn typed<T: DeserializeOwned>(location: &str, value: serde_json::Value) -> Result<T, Error> {
+    crate::json::from_value(value).map_err(|(path, error)| {
+        let field = if path == "." {
+            location.to_owned()
+        } else {
+            format!("{location}.{path}")
+        };
+        Error::invalid(field, error.to_string())
+    })
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -143,11 +166,7 @@ struct Plain<O>(O);
 struct Paged<O>(Plain<O>);
 
 fn to_json<T: Serialize>(value: T) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(value).map_err(|e| Error::Decode {
-        message: e.to_string(),
-        excerpt: String::new(),
-        request_id: None,
-    })
+    serde_json::to_value(value).map_err(|e| Error::decode(".".to_owned(), e, &[], None))
 }
 
 fn call<'a, O: Operation + Clone>(

@@ -193,7 +193,7 @@ fn api(err: &Error) -> (u16, ErrorCode) {
     let api = err
         .as_api()
         .unwrap_or_else(|| panic!("expected an API error, got {err}"));
-    (api.status, api.code.clone().expect("an error code"))
+    (api.status, api.code().expect("an error code"))
 }
 
 fn message(err: &Error) -> String {

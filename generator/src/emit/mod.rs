@@ -12,7 +12,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::ir::{Api, ErrorCodeDef, Module, NotificationDef, VariantDef};
-use crate::naming::ident;
+use crate::naming::{ident, value_name};
 
 /// One generated file: a spec file's module, the client chain, the catalogue, or the root.
 #[derive(Debug, Clone, Copy)]
@@ -111,7 +111,19 @@ fn error_codes(codes: &[ErrorCodeDef]) -> TokenStream {
             }
         }
     };
-    types::open_enum(&ident("ErrorCode"), doc, &variants, status_fn)
+    let error_code = types::open_enum(&ident("ErrorCode"), doc, &variants, status_fn);
+    // The runtime keeps the code as sent; the typed view is the spec's, so it is generated here.
+    quote! {
+        #error_code
+
+        impl crate::error::ApiError {
+            /// The error code; [`ErrorCode::Unknown`] keeps codes the spec does not list. `None` when
+            /// the body was not an APIv3 error object (a gateway page, an empty body).
+            pub fn code(&self) -> Option<ErrorCode> {
+                self.code_str().map(ErrorCode::from)
+            }
+        }
+    }
 }
 
 fn notifications(defs: &[NotificationDef]) -> TokenStream {
@@ -142,6 +154,21 @@ fn notifications(defs: &[NotificationDef]) -> TokenStream {
         let variant = ident(&n.variant);
         let event = &n.event_type;
         quote!(Self::#variant(_) => #event,)
+    });
+    let accessors = defs.iter().map(|n| {
+        let variant = ident(&n.variant);
+        let resource = ident(&n.resource);
+        let method = ident(&value_name(&n.variant));
+        let doc = format!(" The resource of a `{}` notification.", n.event_type);
+        quote! {
+            #[doc = #doc]
+            pub fn #method(&self) -> Option<&#resource> {
+                match &self.resource {
+                    NotificationResource::#variant(resource) => Some(resource),
+                    _ => None,
+                }
+            }
+        }
     });
     quote! {
         /// The decrypted `resource` of a notification, typed by its `event_type`.
@@ -179,6 +206,44 @@ fn notifications(defs: &[NotificationDef]) -> TokenStream {
                     Self::Unknown { event_type, .. } => event_type,
                 }
             }
+        }
+
+        impl crate::notify::NotificationEvent for NotificationResource {
+            fn decode(event_type: &str, plaintext: &[u8]) -> Result<Self, serde_json::Error> {
+                NotificationResource::decode(event_type, plaintext)
+            }
+        }
+
+        impl crate::notify::NotificationHandler {
+            /// Verifies, decrypts and decodes one notification into the spec's
+            /// [`NotificationResource`]; see [`handle_as`](Self::handle_as), which this calls.
+            ///
+            /// # Errors
+            /// The first failed step, as a [`NotifyError`](crate::notify::NotifyError).
+            pub fn handle<'h>(
+                &self,
+                headers: impl Fn(&str) -> Option<&'h str>,
+                body: &[u8],
+            ) -> Result<crate::notify::Notification<NotificationResource>, crate::notify::NotifyError> {
+                self.handle_as(headers, body)
+            }
+
+            /// [`handle`](Self::handle) with an HTTP header map; see
+            /// [`handle_http_as`](Self::handle_http_as).
+            ///
+            /// # Errors
+            /// As [`handle`](Self::handle).
+            pub fn handle_http(
+                &self,
+                headers: &crate::notify::HeaderMap,
+                body: &[u8],
+            ) -> Result<crate::notify::Notification<NotificationResource>, crate::notify::NotifyError> {
+                self.handle_http_as(headers, body)
+            }
+        }
+
+        impl crate::notify::Notification<NotificationResource> {
+            #(#accessors)*
         }
     }
 }

@@ -11,8 +11,13 @@
 //! 3. require `resource.algorithm` = `AEAD_AES_256_GCM`;
 //! 4. **decrypt** the resource with the APIv3 key (nonce and associated data as the ASCII text
 //!    of their fields; an empty or absent `associated_data` is valid);
-//! 5. **decode** the plaintext by `event_type` into the generated [`NotificationResource`]
-//!    (`Unknown` keeps the JSON of event types the spec does not describe).
+//! 5. **decode** the plaintext by `event_type` into a [`NotificationEvent`]: the generated
+//!    [`api::NotificationResource`](crate::api::NotificationResource), whose `Unknown` keeps the
+//!    JSON of event types the spec does not describe, or any type of yours
+//!    ([`NotificationHandler::handle_as`]).
+//!
+//! This module is spec-agnostic: the typed resource and the `handle` / `handle_http` methods
+//! that return it are generated from the spec's notifications, next to the resource types.
 //!
 //! The merchant's server then answers WeChat Pay: [`NotificationHandler::success_response`]
 //! (`204`, no body) once the notification is safely stored, or
@@ -51,14 +56,38 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Deserialize;
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+mod error;
+mod notification;
 
-use crate::api::{CouponUseResource, NotificationResource};
+use serde::Deserialize;
+
 use crate::auth::{ApiV3Key, Clock, ResponseHeaders, Verifier, aead};
-use crate::error::{Error, VerificationError};
+use crate::error::Error;
+
+pub use error::NotifyError;
+pub use notification::Notification;
+
+/// The header map of axum, hyper and reqwest (the `http` crate's), as
+/// [`handle_http_as`](NotificationHandler::handle_http_as) takes it.
+pub use reqwest::header::HeaderMap;
+
+/// The decrypted resource of a notification, typed by its `event_type`.
+///
+/// Implemented by the generated [`api::NotificationResource`](crate::api::NotificationResource)
+/// and by [`serde_json::Value`] (any event, as JSON).
+pub trait NotificationEvent: Sized {
+    /// Decodes the decrypted plaintext of a notification of `event_type`.
+    ///
+    /// # Errors
+    /// The JSON error when the plaintext is not the shape of the event type.
+    fn decode(event_type: &str, plaintext: &[u8]) -> Result<Self, serde_json::Error>;
+}
+
+impl NotificationEvent for serde_json::Value {
+    fn decode(_event_type: &str, plaintext: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(plaintext)
+    }
+}
 
 /// The only `resource.algorithm` APIv3 notifications use.
 pub const AEAD_AES_256_GCM: &str = "AEAD_AES_256_GCM";
@@ -134,7 +163,7 @@ impl NotificationHandler {
             32 => DecryptionKey::ApiV3(ApiV3Key::new(key)?),
             16 => DecryptionKey::Raw(key),
             n => {
-                return Err(Error::Config(format!(
+                return Err(Error::config(format!(
                     "the APIv3 key must be 32 bytes (16 only for test vectors), got {n}"
                 )));
             }
@@ -153,7 +182,9 @@ impl NotificationHandler {
         &self.verifier
     }
 
-    /// Verifies, decrypts and decodes one notification.
+    /// Verifies, decrypts and decodes one notification into the resource type `R`. The
+    /// generated `handle` is this with the spec's
+    /// [`NotificationResource`](crate::api::NotificationResource).
     ///
     /// `headers` looks a request header up by name and must match case-insensitively (it is
     /// asked for `Wechatpay-Timestamp`, `Wechatpay-Nonce`, `Wechatpay-Signature`,
@@ -163,11 +194,11 @@ impl NotificationHandler {
     /// # Errors
     /// The first failed step, in the order of the [module docs](self): a [`NotifyError`] that
     /// also says what to answer WeChat Pay ([`NotificationHandler::failure_response`]).
-    pub fn handle<'h>(
+    pub fn handle_as<'h, R: NotificationEvent>(
         &self,
         headers: impl Fn(&str) -> Option<&'h str>,
         body: &[u8],
-    ) -> Result<Notification, NotifyError> {
+    ) -> Result<Notification<R>, NotifyError> {
         // 1. Signature over the raw bytes, before anything in the body is looked at.
         let headers = ResponseHeaders::from_lookup(headers);
         self.verifier
@@ -206,18 +237,17 @@ impl NotificationHandler {
             .decrypt(&resource.nonce, &associated_data, &resource.ciphertext)
             .map_err(|e| {
                 NotifyError::Decryption(match e {
-                    Error::Config(message) => message,
+                    Error::Config(config) => config.message().to_owned(),
                     other => other.to_string(),
                 })
             })?;
 
         // 5. The typed resource.
-        let decoded = NotificationResource::decode(&event_type, &plaintext).map_err(|e| {
-            NotifyError::ResourceDecode {
+        let decoded =
+            R::decode(&event_type, &plaintext).map_err(|e| NotifyError::ResourceDecode {
                 event_type: event_type.clone(),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
 
         Ok(Notification {
             id,
@@ -230,18 +260,18 @@ impl NotificationHandler {
         })
     }
 
-    /// [`handle`](Self::handle) with an [`http::HeaderMap`](reqwest::header::HeaderMap) — the
-    /// header map of axum, hyper and reqwest — which already matches names case-insensitively.
-    /// A header value that is not visible ASCII counts as absent.
+    /// [`handle_as`](Self::handle_as) with a [`HeaderMap`] — the header map of axum, hyper and
+    /// reqwest — which already matches names case-insensitively. A header value that is not
+    /// visible ASCII counts as absent.
     ///
     /// # Errors
-    /// As [`handle`](Self::handle).
-    pub fn handle_http(
+    /// As [`handle_as`](Self::handle_as).
+    pub fn handle_http_as<R: NotificationEvent>(
         &self,
-        headers: &reqwest::header::HeaderMap,
+        headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<Notification, NotifyError> {
-        self.handle(
+    ) -> Result<Notification<R>, NotifyError> {
+        self.handle_as(
             |name| headers.get(name).and_then(|value| value.to_str().ok()),
             body,
         )
@@ -297,131 +327,10 @@ struct EncryptedResource {
     nonce: String,
 }
 
-/// A verified and decrypted notification.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Notification {
-    /// The notification ID (通知ID), the same on every re-delivery: deduplicate on it.
-    pub id: String,
-    /// When the notification was created, as sent: RFC 3339 (`2021-06-24T16:37:26+08:00`) in
-    /// practice, `yyyyMMddHHmmss` in older documentation; see
-    /// [`create_time_parsed`](Self::create_time_parsed).
-    pub create_time: String,
-    /// The event type, e.g. `COUPON.USE`.
-    pub event_type: String,
-    /// `encrypt-resource`.
-    pub resource_type: String,
-    /// The summary (回调摘要), e.g. `代金券核销通知`.
-    pub summary: String,
-    /// The decrypted resource, typed by `event_type`.
-    pub resource: NotificationResource,
-    /// `resource.original_type`, e.g. `coupon`.
-    pub original_type: String,
-}
-
-impl Notification {
-    /// [`create_time`](Self::create_time) as a time: RFC 3339, or the documented
-    /// `yyyyMMddHHmmss` read as China Standard Time (+08:00). `None` for anything else.
-    pub fn create_time_parsed(&self) -> Option<OffsetDateTime> {
-        parse_create_time(&self.create_time)
-    }
-
-    /// The resource of a `COUPON.USE` notification.
-    pub fn coupon_use(&self) -> Option<&CouponUseResource> {
-        match &self.resource {
-            NotificationResource::CouponUse(coupon) => Some(coupon),
-            _ => None,
-        }
-    }
-}
-
-fn parse_create_time(text: &str) -> Option<OffsetDateTime> {
-    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(at);
-    }
-    if text.len() != 14 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let format = format_description!("[year][month][day][hour][minute][second]");
-    let china = UtcOffset::from_hms(8, 0, 0).ok()?;
-    PrimitiveDateTime::parse(text, &format)
-        .ok()
-        .map(|at| at.assume_offset(china))
-}
-
-/// Why a notification was rejected, and what to answer WeChat Pay ([`NotifyError::status`]).
-///
-/// Every variant is a failure that WeChat Pay should retry: the answer is never `2xx`, so the
-/// notification is sent again (with a fresh signature) and nothing is lost while the cause is
-/// fixed. None of the messages contains key material or decrypted data.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum NotifyError {
-    /// The signature did not verify (missing header, unknown serial, bad or probe
-    /// `WECHATPAY/SIGNTEST/` signature, timestamp ±300 s away — e.g. a replayed notification).
-    /// Nothing was parsed or decrypted. Answer `401`: WeChat Pay re-sends with a correct
-    /// signature ("验签失败时返回 4XX/5XX 即可").
-    #[error("notification signature verification failed: {0}")]
-    Verification(VerificationError),
-    /// The signed body is not a notification envelope (not JSON, a required field missing or
-    /// of the wrong type). Answer `500`.
-    #[error("malformed notification envelope: {0}")]
-    MalformedEnvelope(String),
-    /// `resource.algorithm` is not `AEAD_AES_256_GCM`. Answer `500`.
-    #[error("unsupported resource algorithm {0:?} (expected AEAD_AES_256_GCM)")]
-    UnsupportedAlgorithm(String),
-    /// The resource did not decrypt: most likely the APIv3 key configured is not the one set
-    /// on the merchant platform (or was just changed). Answer `500`; the notification
-    /// succeeds on a later retry once the key is fixed.
-    #[error("cannot decrypt the notification resource: {0}")]
-    Decryption(String),
-    /// The decrypted resource is not the shape the spec gives its event type. Answer `500`.
-    #[error("cannot decode the {event_type} resource: {message}")]
-    ResourceDecode {
-        /// The `event_type` of the notification.
-        event_type: String,
-        /// What the JSON decoder said (no plaintext).
-        message: String,
-    },
-}
-
-impl NotifyError {
-    /// The HTTP status to answer WeChat Pay with: `401` for a failed verification (the
-    /// request is not proven to come from WeChat Pay), `500` for a genuine notification this
-    /// server could not process. Both make WeChat Pay retry.
-    pub fn status(&self) -> u16 {
-        match self {
-            NotifyError::Verification(_) => 401,
-            NotifyError::MalformedEnvelope(_)
-            | NotifyError::UnsupportedAlgorithm(_)
-            | NotifyError::Decryption(_)
-            | NotifyError::ResourceDecode { .. } => 500,
-        }
-    }
-
-    /// The verification failure, if that is what this is.
-    pub fn verification(&self) -> Option<&VerificationError> {
-        match self {
-            NotifyError::Verification(kind) => Some(kind),
-            _ => None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn create_time_accepts_both_documented_formats() {
-        let rfc = parse_create_time("2021-06-24T16:37:26+08:00").unwrap();
-        assert_eq!(rfc.unix_timestamp(), 1_624_523_846);
-        let old = parse_create_time("20210624163726").unwrap();
-        assert_eq!(old, rfc);
-        assert_eq!(parse_create_time("2021-06-24"), None);
-        assert_eq!(parse_create_time("2021062416372x"), None);
-        assert_eq!(parse_create_time(""), None);
-    }
+    use crate::error::VerificationError;
 
     #[test]
     fn key_lengths() {
