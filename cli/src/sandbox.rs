@@ -52,8 +52,8 @@ pub fn run(matches: &ArgMatches, out: &mut dyn Write, err: &mut dyn Write) -> Re
 async fn serve(args: SandboxArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     // The sandbox's own "configuration: " prefix would repeat the CLI's "configuration error: ".
     let config_error = |e: SandboxError| match e {
-        SandboxError::Config(message) => ConfigError(format!("sandbox: {message}")),
-        other => ConfigError(format!("sandbox: {other}")),
+        SandboxError::Config(message) => ConfigError::new(format!("sandbox: {message}")),
+        other => ConfigError::with_source("sandbox", other),
     };
     let (config, note) = args.config().await.map_err(config_error)?;
     if let Some(note) = note {
