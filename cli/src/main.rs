@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod dry_run;
 mod exit;
+mod input;
 mod operation;
 mod output;
 mod sandbox;
