@@ -88,7 +88,11 @@ pub async fn run(
 
     if !walk {
         let value = operation.send(&client, options).await.map_err(with_hint)?;
-        output::write_value(out, &value, style)?;
+        // Response types are objects; only an operation the spec gives no response body
+        // (`204 No Content`, decoded as `()`) comes back as JSON `null`: nothing to print.
+        if !value.is_null() {
+            output::write_value(out, &value, style)?;
+        }
         return Ok(());
     }
     let Some(items) = operation.items(&client, options) else {
