@@ -83,10 +83,12 @@ fn export_lines(sandbox: &Sandbox) -> String {
 fn banner(sandbox: &Sandbox) -> String {
     let mut text = format!(
         "wxpay: sandbox listening on {} (merchant {}, responses signed as {})\n\
+         wxpay: answered from the spec: {}\n\
          wxpay: stocks:\n",
         sandbox.base_url(),
         sandbox.mchid(),
         sandbox.response_signing(),
+        sandbox.spec_answers_summary(),
     );
     for stock in sandbox.state().stocks() {
         text.push_str(&format!(

@@ -41,6 +41,20 @@ impl Sandbox {
             .collect()
     }
 
+    /// Which operations answer from the spec instead of from the sandbox's state, in words, for
+    /// the banners of the sandbox binary and `wxpay sandbox`.
+    pub fn spec_answers_summary(&self) -> String {
+        let answers = self.spec_answers();
+        if answers.all {
+            "every operation".to_owned()
+        } else if answers.operations.is_empty() {
+            "the operations without a handler".to_owned()
+        } else {
+            let named: Vec<String> = answers.operations.into_iter().collect();
+            format!("{}, and the operations without a handler", named.join(", "))
+        }
+    }
+
     /// A client builder already pointed at this sandbox: base URL, merchant ID, serial and
     /// private key, and both verification keys (public key and platform certificate). Add a
     /// retry policy or timeouts, then `build()`.
