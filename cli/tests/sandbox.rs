@@ -71,6 +71,10 @@ fn the_export_lines_point_wxpay_at_the_sandbox() {
     ] {
         assert!(names.contains(&name), "{name} is exported: {names:?}");
     }
+    assert!(
+        !names.contains(&"WECHATPAY_API_V3_KEY"),
+        "one name for the APIv3 key: {names:?}"
+    );
 
     let output = wxpay()
         .args([

@@ -27,8 +27,6 @@ impl Sandbox {
             ),
             ("WECHATPAY_PUBLIC_KEY", path(|f| &f.public_key)),
             ("WECHATPAY_PUBLIC_KEY_ID", keys.public_key_id().to_owned()),
-            ("WECHATPAY_API_V3_KEY", keys.api_v3_key().to_owned()),
-            // The name `Client::from_env` and `wxpay` read (the one above is the interop clients').
             ("WECHATPAY_APIV3_KEY", keys.api_v3_key().to_owned()),
         ]
     }
