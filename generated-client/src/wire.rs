@@ -161,6 +161,63 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// Deserializes a list of strings that may also come as one comma-separated string (a field the
+/// spec marks `comma_separated`: WeChat Pay's modify-goods-id page shows `"34565,12342"` where
+/// the SDKs send `["34565","12342"]`). Items of the string form are trimmed and empty ones
+/// dropped, so `""` is an empty list, as are `null` and an absent field. Lists are always
+/// *sent* as JSON arrays.
+pub fn comma_separated<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Items;
+
+    impl<'de> serde::de::Visitor<'de> for Items {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of strings or one comma-separated string")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(text
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_owned)
+                .collect())
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(Items)
+        }
+    }
+
+    deserializer.deserialize_any(Items)
+}
+
 /// Characters left as they are in a path segment or a query value: RFC 3986 unreserved only.
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -404,6 +461,29 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comma_separated_lists_decode_from_either_form() {
+        #[derive(Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "comma_separated")]
+            ids: Vec<String>,
+        }
+        let ids = |json: &str| serde_json::from_str::<Body>(json).map(|b| b.ids);
+        let want = vec!["34565".to_owned(), "12342".to_owned()];
+        assert_eq!(ids(r#"{"ids": ["34565", "12342"]}"#).unwrap(), want);
+        assert_eq!(ids(r#"{"ids": "34565,12342"}"#).unwrap(), want);
+        assert_eq!(ids(r#"{"ids": " 34565 , 12342 ,"}"#).unwrap(), want);
+        for empty in [r#"{"ids": ""}"#, r#"{"ids": null}"#, r#"{"ids": []}"#, "{}"] {
+            assert_eq!(ids(empty).unwrap(), Vec::<String>::new(), "{empty}");
+        }
+        // Anything else is still an error, with the position of the bad item.
+        assert!(ids(r#"{"ids": 34565}"#).is_err());
+        let error = serde_json::from_str::<Body>(r#"{"ids": ["1", 2]}"#)
+            .err()
+            .unwrap();
+        assert!(error.to_string().contains("expected a string"), "{error}");
+    }
 
     #[test]
     fn path_segments_cannot_escape() {

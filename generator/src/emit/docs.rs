@@ -97,13 +97,28 @@ pub fn field(field: &FieldDef) -> TokenStream {
         (None, None) => {}
     }
     if let Some(charset) = &c.charset {
-        line.push(format!("Characters: `{}`.", charset.text));
+        // A charset with a backtick needs a longer code span.
+        line.push(if charset.text.contains('`') {
+            format!("Characters: `` {} ``.", charset.text)
+        } else {
+            format!("Characters: `{}`.", charset.text)
+        });
     }
     if let Some(default) = &field.default {
         line.push(format!("Default: `{default}`."));
     }
     if let Some(example) = &field.example {
         line.push(format!("Example: `{example}`."));
+    }
+    if !field.aliases.is_empty() {
+        let names: Vec<String> = field.aliases.iter().map(|a| format!("`{a}`")).collect();
+        line.push(format!(
+            "Also decoded from {} (never sent).",
+            names.join(", ")
+        ));
+    }
+    if field.comma_separated {
+        line.push("Also decoded from one comma-separated string (sent as a list).".into());
     }
     facts.push(line.join(" "));
     let mut paragraphs = Vec::new();

@@ -67,8 +67,17 @@ pub fn struct_fields(fields: &[FieldDef]) -> TokenStream {
             let wire = &f.wire;
             quote!(#[serde(rename = #wire)])
         });
+        let aliases = f.aliases.iter().map(|alias| quote!(#[serde(alias = #alias)]));
+        // A list that decoding also accepts as one comma-separated string (`comma_separated`).
+        let decode = if f.comma_separated {
+            "crate::wire::comma_separated"
+        } else {
+            "crate::wire::null_as_default"
+        };
         let serde = if is_plain_list(f) {
-            quote!(#[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "crate::wire::null_as_default")])
+            quote!(#[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = #decode)])
+        } else if f.comma_separated {
+            quote!(#[serde(deserialize_with = #decode)])
         } else if !f.required {
             quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
         } else {
@@ -77,6 +86,7 @@ pub fn struct_fields(fields: &[FieldDef]) -> TokenStream {
         quote! {
             #doc
             #rename
+            #(#aliases)*
             #serde
             pub #name: #ty,
         }

@@ -43,6 +43,23 @@ impl<'a> Symbols<'a> {
     }
 }
 
+/// A charset as docs and error messages show it: characters that print as nothing (controls,
+/// the noncharacters such as U+FFFF that end a range "up to the last") spelled `\u{…}`.
+fn shown(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control()
+                || ('\u{FDD0}'..='\u{FDEF}').contains(&c)
+                || (c as u32) & 0xFFFE == 0xFFFE
+            {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn lower_field(decl: &FieldDecl, symbols: &Symbols<'_>) -> Option<FieldDef> {
     let ty = symbols.resolve(
         &decl.ty.value,
@@ -55,7 +72,7 @@ pub(crate) fn lower_field(decl: &FieldDecl, symbols: &Symbols<'_>) -> Option<Fie
         maximum: decl.maximum.as_ref().map(|s| s.value),
         charset: decl.charset.as_ref().and_then(|c| {
             crate::charset::parse(&c.value).map(|ranges| Charset {
-                text: c.value.clone(),
+                text: shown(&c.value),
                 ranges,
             })
         }),
@@ -76,6 +93,8 @@ pub(crate) fn lower_field(decl: &FieldDecl, symbols: &Symbols<'_>) -> Option<Fie
             Scalar::Other(o) => o.clone(),
         }),
         constraints,
+        aliases: decl.aliases.iter().map(|a| a.value.clone()).collect(),
+        comma_separated: decl.comma_separated.as_ref().is_some_and(|b| b.value),
     })
 }
 

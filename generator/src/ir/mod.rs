@@ -86,6 +86,10 @@ pub struct FieldDef {
     pub default: Option<String>,
     /// Constraints checked before sending.
     pub constraints: Constraints,
+    /// Other wire names accepted when decoding (never sent).
+    pub aliases: Vec<String>,
+    /// Decoding also accepts the list as one comma-separated string (never sent so).
+    pub comma_separated: bool,
 }
 
 /// A resolved field type.

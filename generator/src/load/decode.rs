@@ -50,6 +50,8 @@ const FIELD_KEYS: &[&str] = &[
     "charset",
     "min_items",
     "max_items",
+    "aliases",
+    "comma_separated",
 ];
 const TYPE_KEYS: &[&str] = &["doc", "fields", "enum"];
 const PAGINATION_KEYS: &[&str] = &["style", "offset", "limit", "items", "total"];
@@ -465,6 +467,8 @@ impl<'a> Decoder<'a> {
             charset: None,
             min_items: None,
             max_items: None,
+            aliases: Vec::new(),
+            comma_separated: None,
         };
         let mut ty = None;
         for (key, child, p) in &entries {
@@ -499,6 +503,12 @@ impl<'a> Decoder<'a> {
                 "charset" => field.charset = self.strict_string(child, p, "`charset`"),
                 "min_items" => field.min_items = self.count(child, p, "`min_items`"),
                 "max_items" => field.max_items = self.count(child, p, "`max_items`"),
+                "aliases" => field.aliases = self.string_list(child, p, "`aliases`"),
+                "comma_separated" => {
+                    field.comma_separated = self
+                        .boolean(child, p, "`comma_separated`")
+                        .map(|b| self.spanned_value(b, p))
+                }
                 _ => {}
             }
         }

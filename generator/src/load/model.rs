@@ -154,6 +154,10 @@ pub struct FieldDecl {
     pub min_items: Option<Spanned<u64>>,
     /// Maximum number of items of a list.
     pub max_items: Option<Spanned<u64>>,
+    /// Other wire names accepted when decoding.
+    pub aliases: Vec<Spanned<String>>,
+    /// Whether decoding also accepts a list of strings as one comma-separated string.
+    pub comma_separated: Option<Spanned<bool>>,
 }
 
 /// A named type.

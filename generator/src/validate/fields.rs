@@ -69,6 +69,52 @@ pub(crate) fn check_fields(
         }
         check_field(field, catalog, place, diags);
     }
+    check_decoding_forms(fields, place, diags);
+}
+
+/// `aliases` and `comma_separated`: other wire forms of an object field that decoding accepts.
+fn check_decoding_forms(fields: &[FieldDecl], place: Place, diags: &mut Vec<Diagnostic>) {
+    let mut wire_names: HashMap<&str, &str> = fields
+        .iter()
+        .map(|f| (f.name.value.as_str(), f.name.value.as_str()))
+        .collect();
+    for field in fields {
+        let name = &field.name.value;
+        if let Some(flag) = &field.comma_separated
+            && (place != Place::Object
+                || field.ty.value != "list"
+                || field.items.as_ref().is_none_or(|i| i.value != "string"))
+        {
+            diags.push(Diagnostic::new(
+                flag.pos.clone(),
+                format!("`comma_separated` applies to object fields of type `list` with `items: string`; `{name}` is not one"),
+            ));
+        }
+        for alias in &field.aliases {
+            let text = alias.value.as_str();
+            let problem = if place != Place::Object {
+                Some("`aliases` apply to object fields, not to query or path parameters".to_owned())
+            } else if field.required {
+                // The sandbox checks required fields by name before decoding.
+                Some(format!(
+                    "`aliases` apply to optional fields; `{name}` is required"
+                ))
+            } else if !naming::is_clean(text) {
+                Some(format!(
+                    "alias `{text}` must start with an ASCII letter or `_` and use only ASCII letters, digits, `_` and `-`"
+                ))
+            } else {
+                wire_names.insert(text, name).map(|other| {
+                    format!(
+                        "alias `{text}` of `{name}` is already the name or an alias of `{other}`"
+                    )
+                })
+            };
+            if let Some(problem) = problem {
+                diags.push(Diagnostic::new(alias.pos.clone(), problem));
+            }
+        }
+    }
 }
 
 fn check_field(
