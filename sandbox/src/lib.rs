@@ -131,7 +131,11 @@
 //!   `status`. A stock naming no available merchants is available at its creator.
 //! * **Modify goods ids**: a 单品 stock (created with `available_items`) that is not stopped;
 //!   deletes, then adds (absent deletes and present adds are no-ops); at least one goods id
-//!   must remain (`至少需要保留一个商品编码`), at most the spec's `max_items` of `available_items`.
+//!   must remain (`至少需要保留一个商品编码`), at most the spec's `max_items` of `available_items`
+//!   (rules of the sandbox: the official page states none). The lists may come as the SDKs send
+//!   them (JSON arrays) or as the official page shows them (`"34565,12342"`, the key
+//!   `Delete_goods_id_list`): the spec's `comma_separated` and `aliases` decode both. The answer
+//!   carries the time as `effect_time` (the SDKs) and `pause_time` (the page).
 //! * **Coupon detail**: a coupon of that openid the caller created or sent (`404` otherwise);
 //!   a coupon received under another `appid` → `400 INVALID_REQUEST`.
 //! * **Flows**: the signed JSON answer links a CSV at `/mkt/storage/bill/download` on this

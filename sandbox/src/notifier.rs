@@ -689,11 +689,14 @@ fn coupon_use_resource(coupon: &Coupon) -> CouponUseResource {
     // The list API's `cut_to_message` is two fields of the notification (reference C).
     if let Some(cut_to) = &coupon.cut_to_message {
         resource = resource
-            .singleitem_discount_off(SingleitemDiscountOff::new(cut_to.single_price_max))
-            .discount_to(DiscountTo::new(
-                cut_to.cut_to_price,
-                cut_to.single_price_max,
-            ));
+            .singleitem_discount_off(
+                SingleitemDiscountOff::new().single_price_max(cut_to.single_price_max),
+            )
+            .discount_to(
+                DiscountTo::new()
+                    .cut_to_price(cut_to.cut_to_price)
+                    .max_price(cut_to.single_price_max),
+            );
     }
     if let Some(consumed) = &coupon.consume_information {
         resource = resource.consume_information(consumed.clone());

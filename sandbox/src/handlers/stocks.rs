@@ -115,5 +115,9 @@ pub(super) fn modify_goods(
         &body.add_goods_id_list,
         &body.delete_goods_id_list,
     )?;
-    Ok(ModifyStockGoodsIdsResponse::new(at, input.stock_id))
+    // The time under both names the sources use (the SDKs' `effect_time`, the official page's
+    // `pause_time`), so a client reading either finds it.
+    Ok(ModifyStockGoodsIdsResponse::new(input.stock_id)
+        .effect_time(at.clone())
+        .pause_time(at))
 }
