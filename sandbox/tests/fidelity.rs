@@ -10,8 +10,8 @@ mod common;
 use common::Harness;
 use serde_json::{Value, json};
 use wechatpay_apiv3::api::{
-    CouponRule, CouponUseResource, CreateCouponStockBody, FixedNormalCoupon,
-    ModifyStockGoodsIdsBody, StockRule, StockType,
+    CouponRule, CouponUseResource, CreateCouponStockBody, CreateCouponStockResponse,
+    FixedNormalCoupon, ModifyStockGoodsIdsBody, StockRule, StockType,
 };
 use wechatpay_apiv3::{Client, Error, Fen, Timestamp};
 
@@ -34,6 +34,19 @@ fn stock_body(h: &Harness, out_request_no: &str) -> CreateCouponStockBody {
 
 fn client(h: &Harness) -> Client {
     h.sandbox.client_builder().build().expect("client")
+}
+
+async fn create(
+    client: &Client,
+    body: CreateCouponStockBody,
+) -> Result<CreateCouponStockResponse, Error> {
+    client
+        .v3()
+        .marketing()
+        .favor()
+        .coupon_stocks()
+        .post(body)
+        .await
 }
 
 /// The field of a client-side validation failure (nothing was sent).
@@ -63,15 +76,7 @@ async fn single_item_stock(h: &Harness, out_request_no: &str, goods: &[&str]) ->
     body.coupon_use_rule = CouponRule::new()
         .fixed_normal_coupon(FixedNormalCoupon::new(100, 200))
         .available_items(goods.iter().map(|g| (*g).to_owned()).collect());
-    client(h)
-        .v3()
-        .marketing()
-        .favor()
-        .coupon_stocks()
-        .post(body)
-        .await
-        .expect("create")
-        .stock_id
+    create(&client(h), body).await.expect("create").stock_id
 }
 
 async fn goods_ids(h: &Harness, stock_id: &str) -> Value {
@@ -220,18 +225,7 @@ async fn modify_goods_ids_answers_both_time_names_to_the_client() {
 async fn create_stock_comment_and_name_follow_the_official_page() {
     let h = Harness::start().await;
     let client = client(&h);
-    let create = |body: CreateCouponStockBody| {
-        let client = client.clone();
-        async move {
-            client
-                .v3()
-                .marketing()
-                .favor()
-                .coupon_stocks()
-                .post(body)
-                .await
-        }
-    };
+    let create = |body| create(&client, body);
 
     // `comment` is string(60): 60 characters pass, 61 are stopped before sending.
     let mut body = stock_body(&h, "comment-60");
