@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let Some((spec_dir, _)) = spec_dir(&manifest_dir) else {
+    let Some((spec_dir, from_repository)) = spec_dir(&manifest_dir) else {
         println!(
             "cargo::error=no spec folder: neither {} nor {} is a folder",
             manifest_dir.join("spec").display(),
@@ -27,6 +27,14 @@ fn main() -> ExitCode {
         println!("cargo::error=OUT_DIR is not set; build.rs must run under cargo");
         return ExitCode::FAILURE;
     };
+
+    // The repository (the link, or the top-level folder): the path-only dev-dependency on the
+    // sandbox is there, so the crate docs' quick start runs as a doctest. In the published
+    // package cargo has stripped that dev-dependency, and the quick start is only rendered.
+    println!("cargo::rustc-check-cfg=cfg(wechatpay_repository)");
+    if from_repository {
+        println!("cargo::rustc-cfg=wechatpay_repository");
+    }
 
     println!("cargo::rerun-if-changed={}", spec_dir.display());
     if let Ok(files) = wechatpay_generator::load::spec_files(&spec_dir) {
