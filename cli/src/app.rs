@@ -13,6 +13,7 @@ use crate::config;
 use crate::exit::{self, Failure, usage};
 use crate::operation;
 use crate::output::{self, Style};
+use crate::request;
 use crate::sandbox;
 use crate::shared::Globals;
 use crate::tree;
@@ -111,6 +112,10 @@ fn dispatch(
             };
             let globals = Globals::read(&[matches, sub, download], env)?;
             current_thread()?.block_on(certificates::download(download, &globals, env, out, err))
+        }
+        "request" => {
+            let globals = Globals::read(&[matches, sub], env)?;
+            current_thread()?.block_on(request::run(sub, &globals, env, out, err))
         }
         name => {
             let op =

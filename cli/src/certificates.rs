@@ -67,7 +67,7 @@ pub async fn download(
         .unwrap_or_else(|| PathBuf::from("."));
     let settings = config::resolve(&globals.given, globals.config.as_deref(), env)?;
     if settings.get(API_V3_KEY).is_none() {
-        return Err(ConfigError(format!(
+        return Err(ConfigError::new(format!(
             "downloading platform certificates needs the {}",
             config::describe(API_V3_KEY)
         ))

@@ -2,20 +2,16 @@
 
 use std::fmt::Write as _;
 
-use wechatpay_apiv3::{Client, HttpRequest};
-
-use crate::config::ConfigError;
+use wechatpay_apiv3::{Client, Error, HttpRequest};
 
 /// The request as an HTTP/1.1 message: request line, the headers the client would send (with a
 /// fresh, valid `Authorization` signature over the exact target and body bytes), blank line,
 /// body.
 ///
 /// # Errors
-/// [`ConfigError`] when the client cannot sign the request.
-pub fn render(request: &HttpRequest, client: &Client) -> Result<String, ConfigError> {
-    let headers = client
-        .signed_headers(request)
-        .map_err(|e| ConfigError(e.to_string()))?;
+/// The client's error when it cannot sign the request.
+pub fn render(request: &HttpRequest, client: &Client) -> Result<String, Error> {
+    let headers = client.signed_headers(request)?;
     Ok(format_request(request, client.base_url(), &headers))
 }
 

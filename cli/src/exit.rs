@@ -96,8 +96,12 @@ impl From<ConfigError> for Failure {
 }
 
 impl From<Error> for Failure {
+    /// A configuration error of the client is reported like the CLI's own.
     fn from(error: Error) -> Self {
-        Failure::Client { error, hint: None }
+        match error {
+            Error::Config(config) => Failure::Config(config),
+            error => Failure::Client { error, hint: None },
+        }
     }
 }
 
@@ -141,7 +145,7 @@ impl Failure {
                 let _ = writeln!(out, "error: {e}");
             }
             Failure::Config(e) => {
-                let _ = writeln!(out, "wxpay: configuration error: {e}");
+                let _ = writeln!(out, "wxpay: configuration error: {}", with_causes(e));
             }
             Failure::Invalid {
                 flag,
@@ -169,6 +173,24 @@ impl Failure {
         }
         out
     }
+}
+
+/// An error's message followed by each of its causes: `message: cause: its cause`. Each error
+/// of the client shows only its own message and keeps what caused it as its `source()`; a
+/// cause whose text the line already ends with is left out (some errors, like the sandbox's,
+/// repeat their source in their message).
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let own = error.to_string();
+        if !own.is_empty() && !text.ends_with(&own) {
+            text.push_str(": ");
+            text.push_str(&own);
+        }
+        cause = error.source();
+    }
+    text
 }
 
 fn render_client_error(out: &mut String, error: &Error) {
@@ -208,17 +230,32 @@ fn render_client_error(out: &mut String, error: &Error) {
                 "wxpay: invalid request: `{field}` {problem}\n  nothing was sent"
             );
         }
-        Error::Config(message) => {
-            let _ = writeln!(out, "wxpay: configuration error: {message}");
+        Error::Config(config) => {
+            let _ = writeln!(out, "wxpay: configuration error: {}", with_causes(config));
         }
-        Error::Decode { request_id, .. } => {
-            let _ = writeln!(out, "wxpay: {error}");
+        Error::Decode {
+            path,
+            excerpt,
+            request_id,
+            source,
+        } => {
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!(" at `{path}`")
+            };
+            let _ = writeln!(
+                out,
+                "wxpay: the verified response does not decode as the spec declares{at}: {}",
+                with_causes(&**source)
+            );
+            let _ = writeln!(out, "  body:       {excerpt:?}");
             if let Some(id) = request_id {
                 let _ = writeln!(out, "  Request-ID: {id}");
             }
         }
         other => {
-            let _ = writeln!(out, "wxpay: {other}");
+            let _ = writeln!(out, "wxpay: {}", with_causes(other));
         }
     }
 }
@@ -258,9 +295,9 @@ mod tests {
             problem: "is too long".into(),
         };
         assert_eq!(code_of(&invalid), USAGE);
-        assert_eq!(code_of(&Error::Config("x".into())), CONFIG);
+        assert_eq!(code_of(&Error::Config(ConfigError::new("x"))), CONFIG);
         assert_eq!(Failure::Usage(usage("x")).code(), USAGE);
-        assert_eq!(Failure::Config(ConfigError("x".into())).code(), CONFIG);
+        assert_eq!(Failure::Config(ConfigError::new("x")).code(), CONFIG);
     }
 
     #[test]
@@ -284,11 +321,70 @@ mod tests {
     }
 
     #[test]
-    fn configuration_errors_have_one_prefix() {
-        let text = Failure::from(Error::Config("bad key".into())).render();
+    fn configuration_errors_have_one_prefix_and_their_causes() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let config = ConfigError::with_source("cannot read merchant private key file k.pem", io);
+        let text = Failure::from(Error::Config(config)).render();
+        assert_eq!(
+            text,
+            "wxpay: configuration error: cannot read merchant private key file k.pem: No such \
+             file\n"
+        );
+        let text = Failure::Config(ConfigError::new("bad key")).render();
         assert_eq!(text, "wxpay: configuration error: bad key\n");
-        let text = Failure::Config(ConfigError::from(Error::Config("bad key".into()))).render();
-        assert_eq!(text, "wxpay: configuration error: bad key\n");
+    }
+
+    #[test]
+    fn causes_are_walked_once() {
+        #[derive(Debug)]
+        struct Repeats(std::io::Error);
+        impl fmt::Display for Repeats {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "cannot listen: {}", self.0)
+            }
+        }
+        impl std::error::Error for Repeats {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let io = || std::io::Error::new(std::io::ErrorKind::AddrInUse, "in use");
+        assert_eq!(with_causes(&Repeats(io())), "cannot listen: in use");
+        let outer = ConfigError::with_source("sandbox", Repeats(io()));
+        assert_eq!(with_causes(&outer), "sandbox: cannot listen: in use");
+        let transport = Error::Transport {
+            message: "cannot connect to 127.0.0.1:1".into(),
+            connect: true,
+            source: Box::new(io()),
+        };
+        assert_eq!(
+            Failure::from(transport).render(),
+            "wxpay: transport error: cannot connect to 127.0.0.1:1: in use\n"
+        );
+    }
+
+    #[test]
+    fn decode_errors_name_the_path_and_the_cause() {
+        let cause = serde_json::from_str::<u32>("\"x\"").unwrap_err();
+        let error = Error::Decode {
+            path: "data[3].coupon_id".into(),
+            excerpt: "{\"data\":[".into(),
+            request_id: Some("REQ-2".into()),
+            source: Box::new(cause),
+        };
+        let text = Failure::from(error).render();
+        assert!(
+            text.starts_with(
+                "wxpay: the verified response does not decode as the spec declares at \
+                 `data[3].coupon_id`: invalid type: string \"x\", expected u32"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  body:       \"{\\\"data\\\":[\"\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("  Request-ID: REQ-2\n"), "{text}");
     }
 
     #[test]

@@ -181,9 +181,9 @@ pub fn given(op: &'static OperationInfo, matches: &ArgMatches) -> Vec<(&'static 
         .collect()
 }
 
-/// The flag of the parameter a field path of an invalid-request error is under:
-/// `query.limit` → `--limit`, `body.stock_use_rule.max_coupons` → `--stock-use-rule`.
-pub fn flag_of(op: &OperationInfo, field: &str) -> Option<String> {
+/// The parameter a field path of an invalid-request error is under: `query.limit` → `limit`,
+/// `body.stock_use_rule.max_coupons` → `stock_use_rule`.
+pub fn param_of(op: &'static OperationInfo, field: &str) -> Option<&'static ParamInfo> {
     let (location, rest) = field.split_once('.')?;
     let location = match location {
         "path" => Location::Path,
@@ -195,7 +195,6 @@ pub fn flag_of(op: &OperationInfo, field: &str) -> Option<String> {
     op.params
         .iter()
         .find(|p| p.location == location && p.name == name)
-        .map(flag)
 }
 
 #[cfg(test)]
@@ -247,6 +246,7 @@ mod tests {
 
     #[test]
     fn field_paths_lead_to_flags() {
+        let flag_of = |op, field| param_of(op, field).map(flag);
         let list = op("list-coupons-by-filter");
         assert_eq!(flag_of(list, "query.limit").as_deref(), Some("--limit"));
         assert_eq!(flag_of(list, "path.openid").as_deref(), Some("--openid"));

@@ -52,8 +52,8 @@ pub fn run(matches: &ArgMatches, out: &mut dyn Write, err: &mut dyn Write) -> Re
 async fn serve(args: SandboxArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     // The sandbox's own "configuration: " prefix would repeat the CLI's "configuration error: ".
     let config_error = |e: SandboxError| match e {
-        SandboxError::Config(message) => ConfigError(format!("sandbox: {message}")),
-        other => ConfigError(format!("sandbox: {other}")),
+        SandboxError::Config(message) => ConfigError::new(format!("sandbox: {message}")),
+        other => ConfigError::with_source("sandbox", other),
     };
     let (config, note) = args.config().await.map_err(config_error)?;
     if let Some(note) = note {
@@ -83,10 +83,12 @@ fn export_lines(sandbox: &Sandbox) -> String {
 fn banner(sandbox: &Sandbox) -> String {
     let mut text = format!(
         "wxpay: sandbox listening on {} (merchant {}, responses signed as {})\n\
+         wxpay: answered from the spec: {}\n\
          wxpay: stocks:\n",
         sandbox.base_url(),
         sandbox.mchid(),
         sandbox.response_signing(),
+        sandbox.spec_answers_summary(),
     );
     for stock in sandbox.state().stocks() {
         text.push_str(&format!(

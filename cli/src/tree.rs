@@ -9,6 +9,7 @@ use crate::certificates;
 use crate::config::CONFIG_ENV;
 use crate::exit;
 use crate::operation;
+use crate::request;
 use crate::sandbox;
 use crate::shared::{self, Scope};
 
@@ -72,6 +73,7 @@ pub fn command() -> Command {
             ),
         )
         .subcommand(certificates::subcommand())
+        .subcommand(request::subcommand())
         .subcommand(
             Command::new("completions")
                 .about("Print the shell completion script of wxpay")

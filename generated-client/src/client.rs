@@ -148,8 +148,11 @@ impl Client {
     /// debugging. Names are canonical (`User-Agent`).
     ///
     /// # Errors
+    /// [`Error::InvalidRequest`] for a request-target that would not be sent as it is (the
+    /// check a call makes first, so a dry run fails where the call would);
     /// [`Error::Config`] when the signature cannot be put in a header.
     pub fn signed_headers(&self, request: &HttpRequest) -> Result<Vec<(String, String)>, Error> {
+        crate::target::target_url(self.base_url(), &request.path_and_query)?;
         let headers = self.inner.pipeline.headers(
             self.inner.keys.source(),
             request.method,

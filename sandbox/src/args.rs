@@ -5,7 +5,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use clap::builder::PossibleValue;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use wechatpay_apiv3::api::catalog;
 
 use crate::keys::DEFAULT_MCHID;
 use crate::{ResponseSigning, SandboxConfig, SandboxError, SandboxKeys};
@@ -40,9 +41,36 @@ pub struct SandboxArgs {
     /// onboarded in public-key mode.
     #[arg(long)]
     pub no_platform_certificates: bool,
+    /// Answer this operation (a spec id, e.g. query_stock; repeatable, or comma-separated)
+    /// from the spec, its examples else values derived from its types, instead of from the
+    /// sandbox's state: what a client sees of an operation that only exists in YAML.
+    #[arg(
+        long,
+        value_name = "OPERATION",
+        value_delimiter = ',',
+        value_parser = operation_ids(),
+        hide_possible_values = true
+    )]
+    pub answer_from_spec: Vec<String>,
+    /// Answer every operation from the spec: a stateless mock of the whole spec.
+    #[arg(long)]
+    pub answer_all_from_spec: bool,
     /// Do not log requests to standard error.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// The operation ids of the spec, for `--answer-from-spec` (suggestions and shell completions);
+/// the command name of `wxpay` (`query-stock`) is an alias, read as the id.
+fn operation_ids() -> impl TypedValueParser<Value = String> {
+    PossibleValuesParser::new(catalog::OPERATIONS.iter().map(|op| {
+        let value = PossibleValue::new(op.id);
+        match op.id.replace('_', "-") {
+            kebab if kebab != op.id => value.alias(kebab),
+            _ => value,
+        }
+    }))
+    .map(|name| name.replace('-', "_"))
 }
 
 impl ValueEnum for ResponseSigning {
@@ -94,6 +122,12 @@ impl SandboxArgs {
         if self.no_default_stocks {
             config = config.without_default_stocks();
         }
+        for operation in &self.answer_from_spec {
+            config = config.answer_from_spec(operation);
+        }
+        if self.answer_all_from_spec {
+            config = config.answer_all_from_spec();
+        }
         if let Some(path) = &self.stocks {
             config = config.stocks_file(path)?;
         }
@@ -121,6 +155,46 @@ mod tests {
         assert_eq!(args.mchid, DEFAULT_MCHID);
         assert_eq!(args.serial_mode, ResponseSigning::PublicKey);
         assert!(!args.no_default_stocks && !args.no_platform_certificates && !args.quiet);
+        assert!(args.answer_from_spec.is_empty() && !args.answer_all_from_spec);
+    }
+
+    #[test]
+    fn operations_answered_from_the_spec() {
+        let args = parse(&[
+            "--answer-from-spec",
+            "query_stock,list-stocks",
+            "--answer-from-spec=query_callback",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.answer_from_spec,
+            ["query_stock", "list_stocks", "query_callback"]
+        );
+        assert!(
+            parse(&["--answer-all-from-spec"])
+                .unwrap()
+                .answer_all_from_spec
+        );
+        let err = parse(&["--answer-from-spec", "query_stok"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("'query_stock'"), "{err}");
+        let err = parse(&["--answer-from-spec", "download_certificates"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "not an operation of the spec: {err}");
+    }
+
+    #[tokio::test]
+    async fn the_flags_switch_the_handlers_off() {
+        let dir = std::env::temp_dir().join(format!("sandbox-args-{}", std::process::id()));
+        let keys_dir = dir.display().to_string();
+        let args = parse(&["--keys-dir", &keys_dir, "--answer-from-spec", "query_stock"]).unwrap();
+        let (config, _) = args.config().await.unwrap();
+        assert!(config.spec_answers.includes("query_stock"));
+        assert!(!config.spec_answers.includes("send_coupon"));
+        let args = parse(&["--keys-dir", &keys_dir, "--answer-all-from-spec"]).unwrap();
+        let (config, _) = args.config().await.unwrap();
+        assert!(config.spec_answers.includes("send_coupon"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -96,6 +96,7 @@ fn banner(sandbox: &Sandbox) -> String {
          \x20 public key             {public_key}\n\
          \x20 APIv3 key              {api_v3_key}\n\
          \x20 responses signed as    {mode} (Wechatpay-Serial: {response_serial})\n\
+         \x20 answered from the spec {spec_answers}\n\
          \x20 stocks:\n{stocks}\n\
          \n\
          # Point a client at it:\n\
@@ -110,6 +111,7 @@ fn banner(sandbox: &Sandbox) -> String {
         api_v3_key = keys.api_v3_key(),
         mode = sandbox.response_signing(),
         response_serial = sandbox.response_serial(),
+        spec_answers = sandbox.spec_answers_summary(),
         stocks = stocks.join("\n"),
         exports = sandbox.export_lines(),
     )
@@ -123,9 +125,18 @@ mod tests {
     #[test]
     fn command_line() {
         Cli::command().debug_assert();
-        let cli = Cli::try_parse_from(["wechatpay-sandbox", "--port", "8080", "--quiet"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "wechatpay-sandbox",
+            "--port",
+            "8080",
+            "--quiet",
+            "--answer-from-spec",
+            "query_callback",
+        ])
+        .unwrap();
         assert_eq!(cli.sandbox.port, 8080);
         assert!(cli.sandbox.quiet);
+        assert_eq!(cli.sandbox.answer_from_spec, ["query_callback"]);
         let err = Cli::try_parse_from(["wechatpay-sandbox", "--prot", "1"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("--port"), "{err}");

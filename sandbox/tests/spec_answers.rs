@@ -55,7 +55,7 @@ async fn a_switched_off_handler_answers_from_the_spec() {
     let err = query().await.expect_err("no notify URL is set");
     let api = err.as_api().expect("an API error");
     assert_eq!(
-        (api.status, api.code.clone()),
+        (api.status, api.code()),
         (404, Some(ErrorCode::ResourceNotExists))
     );
 }

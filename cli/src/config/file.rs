@@ -23,11 +23,12 @@ pub(super) fn default_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathB
 
 /// Reads a config file into values by environment name.
 pub(super) fn read(path: &Path) -> Result<BTreeMap<&'static str, String>, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::with_source(format!("cannot read config file {}", path.display()), e)
+    })?;
     let dir = path.parent().unwrap_or(Path::new(""));
     parse_config(&text, dir)
-        .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
+        .map_err(|e| ConfigError::with_source(format!("config file {}", path.display()), e))
 }
 
 /// The known key most like `key`, by the measure and threshold clap uses for its own
@@ -42,10 +43,11 @@ fn closest_key(key: &str) -> Option<&'static str> {
 }
 
 /// Parses config file text; relative paths are resolved against `dir`.
-fn parse_config(text: &str, dir: &Path) -> Result<BTreeMap<&'static str, String>, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+fn parse_config(text: &str, dir: &Path) -> Result<BTreeMap<&'static str, String>, ConfigError> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| ConfigError::with_source("not valid JSON", e))?;
     let Value::Object(object) = value else {
-        return Err("must be a JSON object".to_owned());
+        return Err(ConfigError::new("must be a JSON object"));
     };
     let mut values = BTreeMap::new();
     for (key, value) in object {
@@ -54,10 +56,10 @@ fn parse_config(text: &str, dir: &Path) -> Result<BTreeMap<&'static str, String>
             let hint = closest_key(&key)
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
-            return Err(format!(
+            return Err(ConfigError::new(format!(
                 "unknown key `{key}`; {hint}known keys: {}",
                 known.join(", ")
-            ));
+            )));
         };
         let items: Vec<String> = match value {
             Value::Null => continue,
@@ -70,10 +72,10 @@ fn parse_config(text: &str, dir: &Path) -> Result<BTreeMap<&'static str, String>
                 .into_iter()
                 .map(|item| match item {
                     Value::String(s) => Ok(s),
-                    _ => Err(format!("`{key}` must list strings")),
+                    _ => Err(ConfigError::new(format!("`{key}` must list strings"))),
                 })
                 .collect::<Result<_, _>>()?,
-            _ => return Err(format!("`{key}` must be a string")),
+            _ => return Err(ConfigError::new(format!("`{key}` must be a string"))),
         };
         let items: Vec<String> = items
             .into_iter()
@@ -112,24 +114,21 @@ mod tests {
 
     #[test]
     fn bad_config_files() {
-        let dir = Path::new("/");
-        assert!(parse_config("[]", dir).unwrap_err().contains("object"));
-        assert!(parse_config("{", dir).unwrap_err().contains("JSON"));
-        let err = parse_config(r#"{"mch_serail": "x"}"#, dir).unwrap_err();
-        assert!(err.contains("did you mean `mch_serial`"), "{err}");
-        let err = parse_config(r#"{"apiv3_key": "x"}"#, dir).unwrap_err();
-        assert!(err.contains("did you mean `api_v3_key`"), "{err}");
-        let err = parse_config(r#"{"zzz": "x"}"#, dir).unwrap_err();
-        assert!(!err.contains("did you mean"), "{err}");
-        assert!(
-            parse_config(r#"{"mchid": true}"#, dir)
-                .unwrap_err()
-                .contains("string")
-        );
-        assert!(
-            parse_config(r#"{"platform_certs": [1]}"#, dir)
-                .unwrap_err()
-                .contains("strings")
-        );
+        // The message and its causes, as the CLI prints them.
+        let err = |text: &str| {
+            let error = parse_config(text, Path::new("/")).unwrap_err();
+            crate::exit::with_causes(&error)
+        };
+        assert!(err("[]").contains("object"));
+        let json = err("{");
+        assert!(json.starts_with("not valid JSON: EOF"), "{json}");
+        let typo = err(r#"{"mch_serail": "x"}"#);
+        assert!(typo.contains("did you mean `mch_serial`"), "{typo}");
+        let typo = err(r#"{"apiv3_key": "x"}"#);
+        assert!(typo.contains("did you mean `api_v3_key`"), "{typo}");
+        let far = err(r#"{"zzz": "x"}"#);
+        assert!(!far.contains("did you mean"), "{far}");
+        assert!(err(r#"{"mchid": true}"#).contains("string"));
+        assert!(err(r#"{"platform_certs": [1]}"#).contains("strings"));
     }
 }

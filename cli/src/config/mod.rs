@@ -14,7 +14,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use serde_json::Value;
-use wechatpay_apiv3::{Client, ClientBuilder};
+use wechatpay_apiv3::{ClientBuilder, Error};
 
 pub use settings::{API_V3_KEY, CONFIG_ENV, MASK, SETTINGS, Setting, describe};
 
@@ -39,26 +39,9 @@ impl fmt::Display for Source {
     }
 }
 
-/// A configuration problem; exit code 3.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<wechatpay_apiv3::Error> for ConfigError {
-    /// The client's configuration message without its own "configuration error: " prefix, which
-    /// the CLI adds once when it prints the error.
-    fn from(error: wechatpay_apiv3::Error) -> Self {
-        match error {
-            wechatpay_apiv3::Error::Config(message) => ConfigError(message),
-            other => ConfigError(other.to_string()),
-        }
-    }
-}
+/// A configuration problem (exit code 3): the client crate's own type, so a cause (an I/O error
+/// reading a file, a JSON error) stays its `source()` whether the CLI or the client found it.
+pub use wechatpay_apiv3::error::ConfigError;
 
 /// Values from flags and the environment (as clap read them), by environment variable name.
 pub type Given = BTreeMap<&'static str, (String, Source)>;
@@ -146,38 +129,24 @@ impl Resolved {
             Some(path) => format!("config file {}", path.display()),
             None => "no config file".to_owned(),
         };
-        Err(ConfigError(format!(
+        Err(ConfigError::new(format!(
             "missing settings (flag / environment variable / config file key; {file}):\n  {}",
             missing.join("\n  ")
         )))
     }
 
-    /// A client builder from the merged settings, through the client crate's own reader. With
-    /// the APIv3 key, the client downloads platform certificates when a response names one it
-    /// does not hold.
+    /// A client builder from the merged settings, through the client crate's own reader
+    /// (`from_env_vars`, under the environment names), so the settings mean exactly what
+    /// `Client::from_env()` makes of them. With the APIv3 key, the client downloads platform
+    /// certificates when a response names one it does not hold.
     ///
     /// # Errors
     /// [`ConfigError`] when a setting is missing or a file cannot be used.
     pub fn builder(&self) -> Result<ClientBuilder, ConfigError> {
         self.check_complete()?;
-        let builder = if self.has_verification_key() {
-            ClientBuilder::from_env_vars(|name| self.get(name))?
-        } else {
-            // Only the APIv3 key: `from_env_vars` insists on a verification key, so the three
-            // signing settings are given by hand until it accepts the APIv3 key instead.
-            let get = |env: &str| self.get(env).unwrap_or_default();
-            let builder = Client::builder()
-                .mchid(get("WECHATPAY_MCHID"))
-                .merchant_serial(get("WECHATPAY_MCH_SERIAL"))
-                .private_key_file(get("WECHATPAY_PRIVATE_KEY"));
-            match self.get("WECHATPAY_BASE_URL") {
-                Some(url) => builder.base_url(&url),
-                None => builder,
-            }
-        };
-        Ok(match self.get(API_V3_KEY) {
-            Some(key) => builder.api_v3_key(key.trim()).auto_certificates(true),
-            None => builder,
+        ClientBuilder::from_env_vars(|name| self.get(name)).map_err(|error| match error {
+            Error::Config(config) => config,
+            other => ConfigError::with_source("the settings do not make a client", other),
         })
     }
 
@@ -335,7 +304,8 @@ mod tests {
     #[test]
     fn a_named_config_file_must_exist() {
         let err = resolve(&Given::new(), Some("/nonexistent/b.json"), &env_of(&[])).unwrap_err();
-        assert!(err.0.contains("/nonexistent/b.json"), "{err}");
+        assert!(err.to_string().contains("/nonexistent/b.json"), "{err}");
+        assert!(std::error::Error::source(&err).is_some_and(|e| e.is::<std::io::Error>()));
     }
 
     fn resolved(pairs: &[&'static str]) -> Resolved {
@@ -348,7 +318,10 @@ mod tests {
 
     #[test]
     fn missing_settings_name_every_source() {
-        let err = Resolved::default().check_complete().unwrap_err().0;
+        let err = Resolved::default()
+            .check_complete()
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("merchant ID: --mchid / WECHATPAY_MCHID / \"mchid\""),
             "{err}"
@@ -364,7 +337,7 @@ mod tests {
         let err = resolved(&[&signing[..], &["WECHATPAY_PUBLIC_KEY"]].concat())
             .check_complete()
             .unwrap_err()
-            .0;
+            .to_string();
         assert!(err.contains("--public-key-id"), "{err}");
         for enough in [
             &["WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID"][..],
@@ -393,8 +366,33 @@ mod tests {
     }
 
     #[test]
-    fn configuration_errors_have_one_prefix() {
-        let error = wechatpay_apiv3::Error::Config("bad key file".into());
-        assert_eq!(ConfigError::from(error).0, "bad key file");
+    fn the_client_reads_the_settings_and_keeps_the_cause() {
+        let mut settings = Resolved::default();
+        for (env, value) in [
+            ("WECHATPAY_MCHID", "1900009191"),
+            ("WECHATPAY_MCH_SERIAL", "SERIAL"),
+            ("WECHATPAY_PRIVATE_KEY", "/nonexistent/apiclient_key.pem"),
+            (API_V3_KEY, "0123456789abcdef0123456789abcdef"),
+        ] {
+            settings
+                .values
+                .insert(env, (value.to_owned(), Source::Flag));
+        }
+        // The APIv3 key alone stands for a verification key: the client's reader accepts it.
+        let err = settings.builder().unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("/nonexistent/apiclient_key.pem"), "{text}");
+        assert!(!text.contains("configuration error"), "{text}");
+        assert!(!text.contains("0123456789abcdef"), "{text}");
+        assert!(std::error::Error::source(&err).is_some_and(|e| e.is::<std::io::Error>()));
+        // A key of the wrong length is the client's error, naming the variable, not the key.
+        settings
+            .values
+            .insert(API_V3_KEY, ("short-secret".to_owned(), Source::Env));
+        let text = settings.builder().unwrap_err().to_string();
+        assert!(
+            text.contains(API_V3_KEY) && !text.contains("short-secret"),
+            "{text}"
+        );
     }
 }
