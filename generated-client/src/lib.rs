@@ -46,7 +46,9 @@
 //! ([`auth::Signer`]), verifies every 2xx response over the raw bytes it received
 //! ([`auth::Verifier`]), retries only what is safe to retry ([`retry::RetryPolicy`]), reads no
 //! more of a response than a limit, and reports every failure through one [`Error`] type whose
-//! `source()` is the underlying cause.
+//! `source()` is the underlying cause. Notifications such as `COUPON.USE` are received with
+//! [`notify::NotificationHandler`]; the sandbox's `coupon_use_receiver` example is an axum
+//! endpoint to copy.
 //!
 //! # Layers
 //!
