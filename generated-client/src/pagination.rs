@@ -9,6 +9,7 @@ use crate::operation::Operation;
 
 /// How an operation's `offset` parameter counts, as its spec declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PageStyle {
     /// `offset` is a page number: 0, 1, 2, ...
     PageIndex,

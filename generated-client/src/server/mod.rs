@@ -12,8 +12,9 @@
 //! * `dispatch`, which runs the matched operation's method through [`answer`].
 //!
 //! Hand-written here, once: matching ([`Router`]), decoding and the `400 PARAM_ERROR` that names
-//! the field ([`decode`]), the error shape ([`Rejection`]), answers from the spec
-//! ([`example`]) and signing the answer ([`AnswerSignature`]).
+//! the field ([`Request::query`], [`Request::body`], [`Request::path_param`]), the error shape
+//! ([`Rejection`]), answers from the spec ([`example`]) and signing the answer
+//! ([`AnswerSignature`]).
 //!
 //! ```
 //! use wechatpay_apiv3::api::server::{Handlers, SCHEMA, dispatch};

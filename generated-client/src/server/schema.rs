@@ -5,11 +5,15 @@
 //!
 //! Values are built with `const fn`s so that the generated statics read like the YAML they come
 //! from: `FieldSchema::required("stock_id", ValueSchema::String).max_length(20)`.
+//!
+//! Every type here is `#[non_exhaustive]`: the spec language grows (a constraint, a value type)
+//! in minor releases, so code outside this crate reads the fields and matches with a `_` arm.
 
 use crate::Method;
 
 /// Every named type and every operation of the spec.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Schema {
     /// Named types, sorted by name.
     pub types: &'static [TypeSchema],
@@ -52,6 +56,7 @@ impl Schema {
 
 /// A named type of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TypeSchema {
     /// The type name, e.g. `SendCouponBody`.
     pub name: &'static str,
@@ -61,6 +66,7 @@ pub struct TypeSchema {
 
 /// What a named type is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TypeKind {
     /// A JSON object with these fields, in spec order.
     Object(&'static [FieldSchema]),
@@ -70,6 +76,7 @@ pub enum TypeKind {
 
 /// The type of a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ValueSchema {
     /// Text.
     String,
@@ -93,6 +100,7 @@ pub enum ValueSchema {
 
 /// Integer widths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IntKind {
     /// `i32`
     I32,
@@ -128,6 +136,7 @@ impl IntKind {
 
 /// Constraints on a value, as the spec states them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Constraints {
     /// Minimum length in characters.
     pub min_length: Option<u64>,
@@ -160,6 +169,7 @@ impl Constraints {
 
 /// A field of an object, a query parameter or a path parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FieldSchema {
     /// The wire name.
     pub wire: &'static str,
@@ -253,6 +263,7 @@ impl FieldSchema {
 
 /// One segment of a path template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Segment {
     /// Literal text, compared with the raw (percent-encoded) segment.
     Literal(&'static str),
@@ -262,6 +273,7 @@ pub enum Segment {
 
 /// Where one operation is served and what it takes and answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Route {
     /// The spec's operation id, e.g. `send_coupon`.
     pub operation: &'static str,
