@@ -106,6 +106,21 @@ impl DynamicInput {
             .ok_or_else(|| Error::invalid(format!("path.{name}"), "is required"))
     }
 
+    /// A path parameter as the operation's typed value (a number, money, an enum, a time, …).
+    /// The text is read as the JSON string it is, or else as the JSON number or boolean it
+    /// spells (`100`, `true`), so any kind of path parameter parses from the text a tool has.
+    pub fn path_value<T: DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
+        let text = self.path_param(name)?;
+        serde_json::from_value(serde_json::Value::String(text.clone()))
+            .or_else(|_| serde_json::from_str(&text))
+            .map_err(|e| {
+                Error::invalid(
+                    format!("path.{name}"),
+                    format!("{text:?} is not a valid value: {e}"),
+                )
+            })
+    }
+
     /// The query parameters as the operation's typed query.
     pub fn query<T: DeserializeOwned>(&self) -> Result<T, Error> {
         serde_json::from_value(serde_json::Value::Object(self.query.clone()))
@@ -120,6 +135,14 @@ impl DynamicInput {
             .unwrap_or(serde_json::Value::Object(Default::default()));
         serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))
     }
+}
+
+/// The error of [`crate::api::catalog::build`] for an id the spec does not have.
+pub fn unknown_operation(id: &str) -> Error {
+    Error::invalid(
+        "operation",
+        format!("`{id}` is not an operation of the spec"),
+    )
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -6,7 +6,7 @@
 //! the literal is a method of its own and the parameter a method named after it
 //! (`coupons/{coupon_id}` next to `coupons` operations -> `.coupons().coupon_id(id)`).
 
-use crate::naming;
+use crate::naming::{self, Name};
 
 /// A trie node over path segments.
 #[derive(Debug, Default)]
@@ -56,7 +56,7 @@ impl Trie {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainMethod {
     /// The Rust method name.
-    pub name: String,
+    pub name: Name,
     /// The URL prefix of the node it is defined on.
     pub on: String,
     /// The path segment(s) it stands for.
@@ -78,7 +78,7 @@ fn walk(node: &Trie, prefix: &str, out: &mut Vec<ChainMethod>) {
     };
     for (method, _) in &node.operations {
         out.push(ChainMethod {
-            name: method.clone(),
+            name: naming::method_name(method),
             on: on.clone(),
             stands_for: method.to_uppercase(),
         });

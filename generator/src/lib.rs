@@ -14,6 +14,7 @@ pub mod load;
 pub mod naming;
 mod parallel;
 pub mod render;
+pub mod symbols;
 pub mod validate;
 
 use std::path::Path;
@@ -80,8 +81,8 @@ pub fn generate_sources(sources: &[Source], root_name: &str) -> Result<Generated
     let rendered = parallel::map(&parts, |part| {
         let (file_name, from) = match part {
             emit::Part::Module(module) => (format!("{}.rs", module.name), module.spec_file.clone()),
-            emit::Part::Paths => ("paths.rs".to_string(), all.clone()),
-            emit::Part::Catalog => ("catalog.rs".to_string(), all.clone()),
+            emit::Part::Paths => (format!("{}.rs", naming::PATHS_MODULE), all.clone()),
+            emit::Part::Catalog => (format!("{}.rs", naming::CATALOG_MODULE), all.clone()),
             emit::Part::Root => ("api.rs".to_string(), all.clone()),
         };
         let tokens = emit::emit_part(&api, *part, &include);

@@ -1,39 +1,33 @@
 //! The operation catalogue: every operation and its parameters as data, and a constructor of the
 //! typed operation from JSON, so tools such as the CLI learn new operations from the spec alone.
-
-use std::collections::HashMap;
+//! Everything printed here was resolved by lowering ([`OperationDef::catalog_params`]).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Api, FieldDef, OperationDef, Ty, TypeKind};
+use super::types;
+use crate::ir::{Api, CatalogParam, OperationDef, ParamKind, ParamLocation, Ty};
 use crate::naming::ident;
 
-fn kind(ty: &Ty, enums: &HashMap<&str, Vec<&str>>) -> TokenStream {
-    match ty {
-        Ty::String => quote!(String),
-        Ty::Bool => quote!(Bool),
-        Ty::Int(_) => quote!(Integer),
-        Ty::Money => quote!(Money),
-        Ty::Time => quote!(Time),
-        Ty::Date => quote!(Date),
-        Ty::Enum(name) => {
-            let values = enums.get(name.as_str()).cloned().unwrap_or_default();
-            quote!(Enum(&[#(#values),*]))
-        }
-        Ty::List(_) | Ty::Object(_) => quote!(Json),
-    }
-}
-
-fn first_paragraph(text: Option<&String>) -> String {
-    text.map(|t| t.trim().to_string()).unwrap_or_default()
-}
-
-fn param(field: &FieldDef, location: TokenStream, enums: &HashMap<&str, Vec<&str>>) -> TokenStream {
-    let name = &field.wire;
-    let kind = kind(&field.ty, enums);
-    let required = field.required;
-    let doc = first_paragraph(field.doc.as_ref());
+fn param(param: &CatalogParam) -> TokenStream {
+    let name = &param.wire;
+    let location = match param.location {
+        ParamLocation::Path => quote!(Path),
+        ParamLocation::Query => quote!(Query),
+        ParamLocation::Body => quote!(Body),
+    };
+    let kind = match &param.kind {
+        ParamKind::String => quote!(String),
+        ParamKind::Bool => quote!(Bool),
+        ParamKind::Integer => quote!(Integer),
+        ParamKind::Money => quote!(Money),
+        ParamKind::Time => quote!(Time),
+        ParamKind::Date => quote!(Date),
+        ParamKind::Enum(values) => quote!(Enum(&[#(#values),*])),
+        ParamKind::Json => quote!(Json),
+    };
+    let required = param.required;
+    let doc = &param.doc;
     quote! {
         crate::dynamic::ParamInfo {
             name: #name,
@@ -45,32 +39,18 @@ fn param(field: &FieldDef, location: TokenStream, enums: &HashMap<&str, Vec<&str
     }
 }
 
-fn info(
-    op: &OperationDef,
-    objects: &HashMap<&str, &Vec<FieldDef>>,
-    enums: &HashMap<&str, Vec<&str>>,
-) -> TokenStream {
-    let mut params: Vec<TokenStream> = op
-        .path_params
-        .iter()
-        .map(|f| param(f, quote!(Path), enums))
-        .collect();
-    if let Some(query) = &op.query {
-        params.extend(query.fields.iter().map(|f| param(f, quote!(Query), enums)));
-    }
-    if let Some(fields) = op.body.as_deref().and_then(|b| objects.get(b)) {
-        params.extend(fields.iter().map(|f| param(f, quote!(Body), enums)));
-    }
+fn info(op: &OperationDef) -> TokenStream {
+    let params = op.catalog_params.iter().map(param);
     let id = &op.id;
     let method = ident(op.method.variant());
     let path = &op.path;
     let summary = op.summary.clone().unwrap_or_default();
-    let description = first_paragraph(op.description.as_ref());
+    let description = op.description.as_deref().map(str::trim).unwrap_or_default();
     let has_body = op.body.is_some();
     let paginated = op.pagination.is_some();
-    let key = match &op.idempotency_key {
-        Some(key) => quote!(Some(#key)),
-        None => quote!(None),
+    let key = match &op.idempotency {
+        crate::ir::Idempotency::Key(key) => quote!(Some(#key)),
+        _ => quote!(None),
     };
     quote! {
         crate::dynamic::OperationInfo {
@@ -89,7 +69,7 @@ fn info(
 
 fn constructor(op: &OperationDef) -> TokenStream {
     let id = &op.id;
-    let ty = ident(&op.struct_name);
+    let ty = &op.struct_name;
     let mut args: Vec<TokenStream> = op
         .path_params
         .iter()
@@ -98,8 +78,8 @@ fn constructor(op: &OperationDef) -> TokenStream {
             if p.ty == Ty::String {
                 quote!(input.path_param(#name)?)
             } else {
-                let field = format!("path.{name}");
-                quote!(input.path_param(#name)?.parse().map_err(|_| crate::Error::invalid(#field, "is not a valid value"))?)
+                let ty = types::rust_type_in(&p.ty, &quote!(super::));
+                quote!(input.path_value::<#ty>(#name)?)
             }
         })
         .collect();
@@ -121,23 +101,8 @@ fn constructor(op: &OperationDef) -> TokenStream {
 
 /// The `catalog` module.
 pub fn catalog(api: &Api) -> TokenStream {
-    let mut objects = HashMap::new();
-    let mut enums = HashMap::new();
-    for ty in api.modules.iter().flat_map(|m| &m.types) {
-        match &ty.kind {
-            TypeKind::Object(fields) => {
-                objects.insert(ty.name.as_str(), fields);
-            }
-            TypeKind::Enum(variants) => {
-                enums.insert(
-                    ty.name.as_str(),
-                    variants.iter().map(|v| v.wire.as_str()).collect(),
-                );
-            }
-        }
-    }
     let operations: Vec<&OperationDef> = api.modules.iter().flat_map(|m| &m.operations).collect();
-    let infos = operations.iter().map(|op| info(op, &objects, &enums));
+    let infos = operations.iter().map(|op| info(op));
     let constructors = operations.iter().map(|op| constructor(op));
     quote! {
         /// Every operation of the spec, in spec order.
@@ -153,7 +118,7 @@ pub fn catalog(api: &Api) -> TokenStream {
         pub fn build(id: &str, input: &crate::dynamic::DynamicInput) -> Result<crate::dynamic::DynamicOperation, crate::Error> {
             match id {
                 #(#constructors)*
-                other => Err(crate::Error::invalid("operation", format!("`{other}` is not an operation of the spec"))),
+                other => Err(crate::dynamic::unknown_operation(other)),
             }
         }
     }

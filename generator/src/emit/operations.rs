@@ -5,10 +5,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{docs, types};
-use crate::ir::{FieldDef, IntKind, OperationDef, PageStyle, PathSeg, QueryDef, Ty};
+use crate::ir::{FieldDef, IntKind, OperationDef, PageStyle, PathSeg, QueryDef, Response, Ty};
 use crate::naming::ident;
 
-/// How a scalar value (a reference named `value`) is written into a path or query string.
+/// How a scalar value (a reference named `value`) is written into a query string, as a `&str`:
+/// strings as they are, enums, times and dates as their wire strings, money as its integer fen,
+/// numbers in decimal. Path parameters are written the same way (see [`operation`]).
 fn to_text(ty: &Ty, value: &TokenStream) -> TokenStream {
     match ty {
         Ty::String => quote!(#value),
@@ -20,16 +22,21 @@ fn to_text(ty: &Ty, value: &TokenStream) -> TokenStream {
 }
 
 fn query_struct(query: &QueryDef, op: &OperationDef, spec_file: &str) -> TokenStream {
-    let name = ident(&query.name);
+    let name = &query.name;
     let doc = docs::doc(&[
         format!("Query parameters of [`{}`].", op.struct_name),
         format!("Spec: `{spec_file}`."),
     ]);
     let fields = types::struct_fields(&query.fields);
-    let ctor = types::constructor_and_setters(&query.fields);
+    let new_doc = if query.fields.iter().any(|f| f.required) {
+        "Creates the query from its required parameters; optional ones start unset."
+    } else {
+        "Creates an empty query; set parameters with the setters."
+    };
+    let ctor = types::constructor_and_setters(&query.fields, new_doc);
     let validate = types::validate_fn(&query.fields);
     let pushes = query.fields.iter().map(|f| {
-        let field = ident(&f.name);
+        let field = &f.name;
         let wire = &f.wire;
         let text = to_text(&f.ty, &quote!(value));
         if f.required {
@@ -89,17 +96,17 @@ fn to_u64_fn(field: &FieldDef) -> TokenStream {
 }
 
 fn paginated(op: &OperationDef) -> TokenStream {
-    let (Some(pagination), Some(response)) = (&op.pagination, &op.response) else {
+    let Some(pagination) = &op.pagination else {
         return quote!();
     };
-    let name = ident(&op.struct_name);
-    let response = ident(response);
+    let name = &op.struct_name;
+    let response = &pagination.response;
     let item = types::rust_type(&pagination.item_type);
     let style = match pagination.style {
         PageStyle::PageIndex => quote!(PageIndex),
         PageStyle::ItemOffset => quote!(ItemOffset),
     };
-    let offset = ident(&pagination.offset.name);
+    let offset = &pagination.offset.name;
     let offset_ty = types::rust_type(&pagination.offset.ty);
     // WeChat Pay makes `offset` required on some list operations; the walk sets it either way.
     let (offset_get, offset_set) = if pagination.offset.required {
@@ -115,7 +122,7 @@ fn paginated(op: &OperationDef) -> TokenStream {
             quote!(Some(#offset_ty::try_from(offset).unwrap_or(#offset_ty::MAX))),
         )
     };
-    let limit = ident(&pagination.limit.name);
+    let limit = &pagination.limit.name;
     let limit_value = if pagination.limit.required {
         let v = to_u64(&pagination.limit, quote!(self.query.#limit));
         quote!(Some(#v))
@@ -123,15 +130,15 @@ fn paginated(op: &OperationDef) -> TokenStream {
         let v = to_u64_fn(&pagination.limit);
         quote!(self.query.#limit.map(#v))
     };
-    let items = ident(&pagination.items.name);
+    let items = &pagination.items.name;
     let total = match &pagination.total {
         Some(total) if total.required => {
-            let field = ident(&total.name);
+            let field = &total.name;
             let v = to_u64(total, quote!(response.#field));
             quote!(Some(#v))
         }
         Some(total) => {
-            let field = ident(&total.name);
+            let field = &total.name;
             let v = to_u64_fn(total);
             quote!(response.#field.map(#v))
         }
@@ -139,12 +146,12 @@ fn paginated(op: &OperationDef) -> TokenStream {
     };
     let page_limit = match &pagination.response_limit {
         Some(limit) if limit.required => {
-            let field = ident(&limit.name);
+            let field = &limit.name;
             let v = to_u64(limit, quote!(response.#field));
             quote!(Some(#v))
         }
         Some(limit) => {
-            let field = ident(&limit.name);
+            let field = &limit.name;
             let v = to_u64_fn(limit);
             quote!(response.#field.map(#v))
         }
@@ -183,7 +190,7 @@ fn paginated(op: &OperationDef) -> TokenStream {
 
 /// Everything generated for one operation.
 pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
-    let name = ident(&op.struct_name);
+    let name = &op.struct_name;
     let mut paragraphs = docs::operation(op);
     paragraphs.push(format!("Spec: `{spec_file}`, operation `{}`.", op.id));
     let doc = docs::doc(&paragraphs);
@@ -192,28 +199,27 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
     let mut params = Vec::new();
     let mut inits = Vec::new();
     for p in &op.path_params {
-        let field = ident(&p.name);
+        let field = &p.name;
         let doc = docs::field(p);
         let ty = types::field_type(p);
         fields.push(quote!(#doc pub #field: #ty,));
-        if p.ty == Ty::String {
-            params.push(quote!(#field: impl Into<String>));
-            inits.push(quote!(#field: #field.into()));
+        let (param, value) = types::param(&p.ty, &quote!(#field));
+        params.push(quote!(#field: #param));
+        inits.push(if field.ident() == value.to_string() {
+            quote!(#field)
         } else {
-            params.push(quote!(#field: #ty));
-            inits.push(quote!(#field));
-        }
+            quote!(#field: #value)
+        });
     }
     if let Some(query) = &op.query {
-        let ty = ident(&query.name);
+        let ty = &query.name;
         fields.push(quote!(#[doc = " The query parameters."] pub query: #ty,));
         params.push(quote!(query: #ty));
         inits.push(quote!(query));
     }
     if let Some(body) = &op.body {
-        let ty = ident(body);
-        fields.push(quote!(#[doc = " The JSON body."] pub body: #ty,));
-        params.push(quote!(body: #ty));
+        fields.push(quote!(#[doc = " The JSON body."] pub body: #body,));
+        params.push(quote!(body: #body));
         inits.push(quote!(body));
     }
 
@@ -231,18 +237,19 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
         template.push('/');
         match seg {
             PathSeg::Literal(text) => template.push_str(text),
-            PathSeg::Param(param) => {
-                let field = op.path_params.iter().find(|p| &p.wire == param);
-                let name = field
-                    .map_or(param.as_str(), |f| f.name.as_str())
-                    .trim_start_matches("r#")
-                    .to_string();
-                template.push_str(&format!("{{{name}}}"));
-                let local = ident(&name);
-                let field_ident = ident(field.map_or(param.as_str(), |f| f.name.as_str()));
-                let text = match field.map(|f| &f.ty) {
-                    Some(Ty::String) | None => quote!(&self.#field_ident),
-                    Some(_) => quote!(&self.#field_ident.to_string()),
+            PathSeg::Param(at) => {
+                let Some(field) = op.path_params.get(*at) else {
+                    continue;
+                };
+                // `format!` captures the local by its name; a keyword is captured raw.
+                template.push_str(&format!("{{{}}}", field.name));
+                let local = &field.name;
+                let text = match &field.ty {
+                    Ty::String => quote!(&self.#local),
+                    Ty::Enum(_) | Ty::Time | Ty::Date => quote!(self.#local.as_str()),
+                    Ty::Bool => quote!(if self.#local { "true" } else { "false" }),
+                    Ty::Money => quote!(&self.#local.get().to_string()),
+                    _ => quote!(&self.#local.to_string()),
                 };
                 encoded.push(quote!(let #local = crate::wire::encode_path_segment(#text);));
             }
@@ -268,11 +275,8 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
         None => (quote!(), quote!(None)),
     };
     let response = match &op.response {
-        Some(r) => {
-            let r = ident(r);
-            quote!(#r)
-        }
-        None => quote!(()),
+        Response::Json(r) => quote!(#r),
+        Response::NoBody => quote!(()),
     };
     let method = ident(op.method.variant());
     let id = &op.id;
