@@ -483,13 +483,19 @@ impl<'a> Decoder<'a> {
             always_serialize: None,
         };
         let mut ty = None;
+        // An `items` that is there but unusable drops the field, like a missing `type`: its
+        // problem is reported already, and "a list needs `items`" would repeat it.
+        let mut broken_items = false;
         for (key, child, p) in &entries {
             if self.constraint(key, child, p, &mut field.constraints) {
                 continue;
             }
             match key.as_str() {
                 "type" => ty = self.strict_string(child, p, "`type`"),
-                "items" => field.items = self.items(name, child, p),
+                "items" => {
+                    field.items = self.items(name, child, p);
+                    broken_items = field.items.is_none();
+                }
                 "required" => {
                     field.required = self.boolean(child, p, "`required`").unwrap_or(false)
                 }
@@ -522,7 +528,7 @@ impl<'a> Decoder<'a> {
             }
         }
         field.ty = self.required(ty, path, &what, "type")?;
-        Some(field)
+        (!broken_items).then_some(field)
     }
 
     /// Decodes `key` into `constraints` when it is one of the constraints a value can carry;
