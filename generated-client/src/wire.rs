@@ -359,16 +359,25 @@ pub fn check_items(
     min: Option<u64>,
     max: Option<u64>,
 ) -> Result<(), Error> {
-    check_range(field, len as i128, min.map(i128::from), max.map(i128::from)).map_err(|_| {
-        Error::invalid(
+    let count = len as u64;
+    let items = if count == 1 { "item" } else { "items" };
+    if let Some(min) = min
+        && count < min
+    {
+        return Err(Error::invalid(
             field.to_string(),
-            format!(
-                "has {len} items, allowed {}..={}",
-                min.unwrap_or(0),
-                max.map_or("".into(), |m| m.to_string())
-            ),
-        )
-    })
+            format!("has {count} {items}, at least {min} required"),
+        ));
+    }
+    if let Some(max) = max
+        && count > max
+    {
+        return Err(Error::invalid(
+            field.to_string(),
+            format!("has {count} {items}, at most {max} allowed"),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that a time field a request sends is valid RFC 3339.

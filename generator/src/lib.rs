@@ -5,6 +5,7 @@
 //! It never panics on any input: whatever it cannot handle becomes a [`Diagnostic`] with
 //! `file:line:col`.
 
+pub mod build_script;
 pub mod chain;
 pub mod charset;
 pub mod diagnostics;

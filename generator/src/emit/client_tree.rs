@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{docs, types};
-use crate::ir::{Node, NodeInput};
+use crate::ir::{Node, NodeInput, NodeParam};
 
 /// Named types are defined in the parent of the `paths` module.
 fn scope() -> TokenStream {
@@ -28,13 +28,24 @@ pub fn client_tree(root: &Node) -> TokenStream {
     }
 }
 
+/// A parameter the node holds, passed on to the next node or to an operation.
+fn carried_value(param: &NodeParam) -> TokenStream {
+    let name = &param.name;
+    if param.ty.is_copy() {
+        quote!(self.#name)
+    } else {
+        quote!(self.#name.clone())
+    }
+}
+
 fn links(node: &Node, at_root: bool) -> TokenStream {
     let carried: Vec<TokenStream> = node
         .params
         .iter()
         .map(|p| {
             let name = &p.name;
-            quote!(#name: self.#name.clone())
+            let value = carried_value(p);
+            quote!(#name: #value)
         })
         .collect();
     let methods = node.children.iter().filter_map(|link| {
@@ -87,14 +98,7 @@ fn node_items(node: &Node, out: &mut Vec<TokenStream>) {
         let operations = node.operations.iter().map(|op| {
             let method = &op.method_name;
             let ty = &op.struct_name;
-            let params: Vec<TokenStream> = node
-                .params
-                .iter()
-                .map(|p| {
-                    let name = &p.name;
-                    quote!(self.#name.clone())
-                })
-                .collect();
+            let params: Vec<TokenStream> = node.params.iter().map(carried_value).collect();
             let (args, passed) = match &op.input {
                 NodeInput::None => (quote!(), quote!()),
                 NodeInput::Body(body) => (quote!(body: super::#body), quote!(body)),
@@ -121,7 +125,7 @@ fn node_items(node: &Node, out: &mut Vec<TokenStream>) {
                 }
             }
         });
-        let derive = if node.params.is_empty() {
+        let derive = if node.params.iter().all(|p| p.ty.is_copy()) {
             quote!(#[derive(Debug, Clone, Copy)])
         } else {
             quote!(#[derive(Debug, Clone)])

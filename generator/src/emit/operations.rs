@@ -80,18 +80,36 @@ fn query_struct(query: &QueryDef, op: &OperationDef, spec_file: &str) -> TokenSt
     }
 }
 
+/// An integer field's value as `u64` (a negative one as 0).
 fn to_u64(field: &FieldDef, value: TokenStream) -> TokenStream {
     match field.ty {
-        Ty::Int(IntKind::U32 | IntKind::U64) => quote!(u64::from(#value)),
+        Ty::Int(IntKind::U64) => value,
+        Ty::Int(IntKind::U32) => quote!(u64::from(#value)),
         _ => quote!(u64::try_from(#value).unwrap_or(0)),
     }
 }
 
-/// The function converting a field's integer to `u64`, for `map`/`map_or`.
-fn to_u64_fn(field: &FieldDef) -> TokenStream {
+/// An integer field's value as `Option<u64>`; `value` is the field itself, optional or not.
+fn to_u64_option(field: &FieldDef, value: TokenStream) -> TokenStream {
+    if field.required {
+        let v = to_u64(field, value);
+        return quote!(Some(#v));
+    }
     match field.ty {
-        Ty::Int(IntKind::U32 | IntKind::U64) => quote!(u64::from),
-        _ => quote!(|value| u64::try_from(value).unwrap_or(0)),
+        Ty::Int(IntKind::U64) => value,
+        Ty::Int(IntKind::U32) => quote!(#value.map(u64::from)),
+        _ => quote!(#value.map(|value| u64::try_from(value).unwrap_or(0))),
+    }
+}
+
+/// A `u64` named `offset` as the value of an integer field (saturating).
+fn from_u64(field: &FieldDef) -> TokenStream {
+    match field.ty {
+        Ty::Int(IntKind::U64) => quote!(offset),
+        _ => {
+            let ty = types::rust_type(&field.ty);
+            quote!(#ty::try_from(offset).unwrap_or(#ty::MAX))
+        }
     }
 }
 
@@ -107,53 +125,35 @@ fn paginated(op: &OperationDef) -> TokenStream {
         PageStyle::ItemOffset => quote!(ItemOffset),
     };
     let offset = &pagination.offset.name;
-    let offset_ty = types::rust_type(&pagination.offset.ty);
+    let offset_value = from_u64(&pagination.offset);
     // WeChat Pay makes `offset` required on some list operations; the walk sets it either way.
     let (offset_get, offset_set) = if pagination.offset.required {
-        let v = to_u64(&pagination.offset, quote!(self.query.#offset));
         (
-            v,
-            quote!(#offset_ty::try_from(offset).unwrap_or(#offset_ty::MAX)),
+            to_u64(&pagination.offset, quote!(self.query.#offset)),
+            offset_value,
         )
     } else {
-        let v = to_u64_fn(&pagination.offset);
-        (
-            quote!(self.query.#offset.map_or(0, #v)),
-            quote!(Some(#offset_ty::try_from(offset).unwrap_or(#offset_ty::MAX))),
-        )
+        let get = match pagination.offset.ty {
+            Ty::Int(IntKind::U64) => quote!(self.query.#offset.unwrap_or(0)),
+            Ty::Int(IntKind::U32) => quote!(self.query.#offset.map_or(0, u64::from)),
+            _ => quote!(self.query.#offset.map_or(0, |value| u64::try_from(value).unwrap_or(0))),
+        };
+        (get, quote!(Some(#offset_value)))
     };
     let limit = &pagination.limit.name;
-    let limit_value = if pagination.limit.required {
-        let v = to_u64(&pagination.limit, quote!(self.query.#limit));
-        quote!(Some(#v))
-    } else {
-        let v = to_u64_fn(&pagination.limit);
-        quote!(self.query.#limit.map(#v))
-    };
+    let limit_value = to_u64_option(&pagination.limit, quote!(self.query.#limit));
     let items = &pagination.items.name;
     let total = match &pagination.total {
-        Some(total) if total.required => {
-            let field = &total.name;
-            let v = to_u64(total, quote!(response.#field));
-            quote!(Some(#v))
-        }
         Some(total) => {
             let field = &total.name;
-            let v = to_u64_fn(total);
-            quote!(response.#field.map(#v))
+            to_u64_option(total, quote!(response.#field))
         }
         None => quote!(None),
     };
     let page_limit = match &pagination.response_limit {
-        Some(limit) if limit.required => {
-            let field = &limit.name;
-            let v = to_u64(limit, quote!(response.#field));
-            quote!(Some(#v))
-        }
         Some(limit) => {
             let field = &limit.name;
-            let v = to_u64_fn(limit);
-            quote!(response.#field.map(#v))
+            to_u64_option(limit, quote!(response.#field))
         }
         None => quote!(None),
     };
@@ -278,6 +278,7 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
         Response::Json(r) => quote!(#r),
         Response::NoBody => quote!(()),
     };
+    let allow = types::too_many_arguments(params.len());
     let method = ident(op.method.variant());
     let id = &op.id;
     let path = &op.path;
@@ -295,6 +296,7 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
 
         impl #name {
             /// Creates the request; reach it more naturally through the client chain.
+            #allow
             pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
             }

@@ -123,9 +123,7 @@ pub fn constructor_and_setters(fields: &[FieldDef], new_doc: &str) -> TokenStrea
             quote!(#name: None)
         }
     });
-    let allow = (required.len() > 7).then(|| {
-        quote!(#[allow(clippy::too_many_arguments, reason = "every required field of the spec is a constructor argument, so a missing one does not compile")])
-    });
+    let allow = too_many_arguments(required.len());
     let setters = fields.iter().filter(|f| !f.required).map(|f| {
         let name = &f.name;
         let doc = format!(" Sets `{}`.", f.wire);
@@ -159,6 +157,13 @@ pub fn constructor_and_setters(fields: &[FieldDef], new_doc: &str) -> TokenStrea
 
         #(#setters)*
     }
+}
+
+/// Allows clippy's `too_many_arguments` on a constructor taking more than clippy's seven.
+pub fn too_many_arguments(params: usize) -> Option<TokenStream> {
+    (params > 7).then(|| {
+        quote!(#[allow(clippy::too_many_arguments, reason = "every required field of the spec is a constructor argument, so a missing one does not compile")])
+    })
 }
 
 fn lit_u64(v: Option<u64>) -> TokenStream {

@@ -122,6 +122,13 @@ pub enum Ty {
     Enum(Name),
 }
 
+impl Ty {
+    /// Whether the Rust type is `Copy` (so it is passed on without `.clone()`).
+    pub fn is_copy(&self) -> bool {
+        matches!(self, Ty::Bool | Ty::Int(_) | Ty::Money)
+    }
+}
+
 /// Integer widths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntKind {
