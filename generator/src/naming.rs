@@ -56,6 +56,9 @@ pub const PATHS_MODULE: &str = "paths";
 /// The module of the operation catalogue, in the generated root.
 pub const CATALOG_MODULE: &str = "catalog";
 
+/// The associated const of an operation struct holding its catalogue entry.
+pub const CATALOG_ENTRY: &str = "CATALOG";
+
 /// Module names the generated root uses for its own files: no spec file may generate them.
 pub const RESERVED_MODULES: &[&str] = &[PATHS_MODULE, CATALOG_MODULE, "api"];
 

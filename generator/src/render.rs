@@ -44,19 +44,14 @@ pub fn render(tokens: TokenStream, from: &str) -> Result<String, Diagnostic> {
     ))
 }
 
-fn marker_item() -> syn::Item {
-    let name = syn::Ident::new(MARKER, proc_macro2::Span::call_site());
-    syn::parse_quote!(#name!();)
-}
-
-fn marker_impl_item() -> syn::ImplItem {
-    let name = syn::Ident::new(MARKER, proc_macro2::Span::call_site());
-    syn::parse_quote!(#name!();)
-}
-
-fn marker_trait_item() -> syn::TraitItem {
-    let name = syn::Ident::new(MARKER, proc_macro2::Span::call_site());
-    syn::parse_quote!(#name!();)
+/// The marker macro call, `__wechatpay_generator_blank_line__!()`, built without parsing.
+fn marker() -> syn::Macro {
+    syn::Macro {
+        path: syn::Ident::new(MARKER, proc_macro2::Span::call_site()).into(),
+        bang_token: Default::default(),
+        delimiter: syn::MacroDelimiter::Paren(Default::default()),
+        tokens: TokenStream::new(),
+    }
 }
 
 /// Puts a marker between every two items, recursively into modules, impls and traits.
@@ -68,16 +63,36 @@ fn space_items(items: &mut Vec<syn::Item>) {
                     space_items(inner);
                 }
             }
-            syn::Item::Impl(block) => interleave(&mut block.items, marker_impl_item),
-            syn::Item::Trait(block) => interleave(&mut block.items, marker_trait_item),
+            syn::Item::Impl(block) => interleave(&mut block.items, || {
+                syn::ImplItem::Macro(syn::ImplItemMacro {
+                    attrs: Vec::new(),
+                    mac: marker(),
+                    semi_token: Some(Default::default()),
+                })
+            }),
+            syn::Item::Trait(block) => interleave(&mut block.items, || {
+                syn::TraitItem::Macro(syn::TraitItemMacro {
+                    attrs: Vec::new(),
+                    mac: marker(),
+                    semi_token: Some(Default::default()),
+                })
+            }),
             _ => {}
         }
     }
-    interleave(items, marker_item);
+    interleave(items, || {
+        syn::Item::Macro(syn::ItemMacro {
+            attrs: Vec::new(),
+            ident: None,
+            mac: marker(),
+            semi_token: Some(Default::default()),
+        })
+    });
 }
 
-fn interleave<T>(items: &mut Vec<T>, marker: fn() -> T) {
+fn interleave<T>(items: &mut Vec<T>, marker: impl Fn() -> T) {
     let old = std::mem::take(items);
+    items.reserve(old.len() * 2);
     for (index, item) in old.into_iter().enumerate() {
         if index > 0 {
             items.push(marker());

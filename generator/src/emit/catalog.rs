@@ -39,6 +39,21 @@ fn param(param: &CatalogParam) -> TokenStream {
     }
 }
 
+/// The operation's catalogue entry, an associated const of its struct (defined next to the
+/// operation, so the catalogue itself is a list of names).
+pub fn entry(op: &OperationDef) -> TokenStream {
+    let info = info(op);
+    let ty = &op.struct_name;
+    let name = crate::naming::ident(crate::naming::CATALOG_ENTRY);
+    quote! {
+        impl #ty {
+            /// This operation as the catalogue ([`catalog::OPERATIONS`](super::catalog::OPERATIONS))
+            /// lists it.
+            pub const #name: crate::dynamic::OperationInfo = #info;
+        }
+    }
+}
+
 fn info(op: &OperationDef) -> TokenStream {
     let params = op.catalog_params.iter().map(param);
     let id = &op.id;
@@ -102,7 +117,11 @@ fn constructor(op: &OperationDef) -> TokenStream {
 /// The `catalog` module.
 pub fn catalog(api: &Api) -> TokenStream {
     let operations: Vec<&OperationDef> = api.modules.iter().flat_map(|m| &m.operations).collect();
-    let infos = operations.iter().map(|op| info(op));
+    let entry = crate::naming::ident(crate::naming::CATALOG_ENTRY);
+    let infos = operations.iter().map(|op| {
+        let ty = &op.struct_name;
+        quote!(super::#ty::#entry)
+    });
     let constructors = operations.iter().map(|op| constructor(op));
     quote! {
         /// Every operation of the spec, in spec order.

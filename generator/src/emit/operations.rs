@@ -286,6 +286,7 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
     let signed = op.signed_response;
     let query = op.query.as_ref().map(|q| query_struct(q, op, spec_file));
     let paginated = paginated(op);
+    let catalog_entry = super::catalog::entry(op);
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -329,6 +330,8 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
         }
 
         #paginated
+
+        #catalog_entry
 
         #query
     }

@@ -3,7 +3,7 @@
 //! generated names come from the one [`Symbols`] table validation used; every name is a
 //! [`Name`] from [`crate::naming`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::*;
 use crate::load::model::{
@@ -419,6 +419,14 @@ pub fn lower(files: &[SpecFile]) -> Api {
 
 /// Marks every type reachable from a request body, query or path parameter.
 fn mark_request_types(modules: &mut [Module]) {
+    // The named types each object refers to, by name.
+    let mut refers: HashMap<&Name, BTreeSet<Name>> = HashMap::new();
+    for ty in modules.iter().flat_map(|m| &m.types) {
+        if let TypeKind::Object(fields) = &ty.kind {
+            let entry = refers.entry(&ty.name).or_default();
+            fields.iter().for_each(|f| named_types(&f.ty, entry));
+        }
+    }
     let mut pending: Vec<Name> = Vec::new();
     for op in modules.iter().flat_map(|m| &m.operations) {
         let mut roots = BTreeSet::new();
@@ -433,20 +441,10 @@ fn mark_request_types(modules: &mut [Module]) {
     }
     let mut marked = BTreeSet::new();
     while let Some(name) = pending.pop() {
-        if !marked.insert(name.clone()) {
-            continue;
+        if let Some(next) = refers.get(&name) {
+            pending.extend(next.iter().filter(|n| !marked.contains(*n)).cloned());
         }
-        for ty in modules
-            .iter()
-            .flat_map(|m| &m.types)
-            .filter(|t| t.name == name)
-        {
-            if let TypeKind::Object(fields) = &ty.kind {
-                let mut next = BTreeSet::new();
-                fields.iter().for_each(|f| named_types(&f.ty, &mut next));
-                pending.extend(next);
-            }
-        }
+        marked.insert(name);
     }
     for ty in modules.iter_mut().flat_map(|m| &mut m.types) {
         ty.in_request = marked.contains(&ty.name);
