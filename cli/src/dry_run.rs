@@ -2,20 +2,16 @@
 
 use std::fmt::Write as _;
 
-use wechatpay_apiv3::{Client, HttpRequest};
-
-use crate::config::ConfigError;
+use wechatpay_apiv3::{Client, Error, HttpRequest};
 
 /// The request as an HTTP/1.1 message: request line, the headers the client would send (with a
 /// fresh, valid `Authorization` signature over the exact target and body bytes), blank line,
 /// body.
 ///
 /// # Errors
-/// [`ConfigError`] when the client cannot sign the request.
-pub fn render(request: &HttpRequest, client: &Client) -> Result<String, ConfigError> {
-    let headers = client
-        .signed_headers(request)
-        .map_err(|e| ConfigError(e.to_string()))?;
+/// The client's error when it cannot sign the request.
+pub fn render(request: &HttpRequest, client: &Client) -> Result<String, Error> {
+    let headers = client.signed_headers(request)?;
     Ok(format_request(request, client.base_url(), &headers))
 }
 
@@ -65,11 +61,7 @@ mod tests {
 
     #[test]
     fn post_with_body() {
-        let request = HttpRequest {
-            method: Method::Post,
-            path_and_query: "/v3/x?a=1".into(),
-            body: Some(b"{\"a\":1}".to_vec()),
-        };
+        let request = HttpRequest::new(Method::Post, "/v3/x?a=1", Some(b"{\"a\":1}".to_vec()));
         let sent = headers(&[
             ("Authorization", "SIG"),
             ("Content-Type", "application/json"),
@@ -82,11 +74,7 @@ mod tests {
 
     #[test]
     fn get_without_body() {
-        let request = HttpRequest {
-            method: Method::Get,
-            path_and_query: "/v3/y".into(),
-            body: None,
-        };
+        let request = HttpRequest::new(Method::Get, "/v3/y", None);
         let text = format_request(
             &request,
             "http://127.0.0.1:9",

@@ -1,11 +1,27 @@
 //! Exit codes, and how each failure is reported on standard error.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use wechatpay_apiv3::Error;
 
-use crate::args::UsageError;
 use crate::config::ConfigError;
+
+/// A command line the user got wrong, found after clap parsed it; exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Shorthand to build a [`UsageError`].
+pub fn usage(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
 
 /// Success.
 pub const OK: u8 = 0;
@@ -46,6 +62,16 @@ pub enum Failure {
     Usage(UsageError),
     /// The configuration is wrong.
     Config(ConfigError),
+    /// The request breaks the spec's constraints: nothing was sent. `flag` is the command-line
+    /// flag of the value at fault, when the field path leads to one.
+    Invalid {
+        /// The flag, `--limit`.
+        flag: Option<String>,
+        /// The field path, `query.limit`.
+        field: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The client failed; `hint` adds advice for this operation (e.g. how to retry safely).
     Client {
         /// The error.
@@ -70,8 +96,12 @@ impl From<ConfigError> for Failure {
 }
 
 impl From<Error> for Failure {
+    /// A configuration error of the client is reported like the CLI's own.
     fn from(error: Error) -> Self {
-        Failure::Client { error, hint: None }
+        match error {
+            Error::Config(config) => Failure::Config(config),
+            error => Failure::Client { error, hint: None },
+        }
     }
 }
 
@@ -101,6 +131,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => USAGE,
             Failure::Config(_) => CONFIG,
+            Failure::Invalid { .. } => USAGE,
             Failure::Client { error, .. } => code_of(error),
             Failure::Io(_) => INTERNAL,
         }
@@ -111,11 +142,24 @@ impl Failure {
         let mut out = String::new();
         match self {
             Failure::Usage(e) => {
-                let _ = writeln!(out, "wxpay: {e}");
-                out.push_str("Run `wxpay --help` for usage.\n");
+                let _ = writeln!(out, "error: {e}");
             }
             Failure::Config(e) => {
-                let _ = writeln!(out, "wxpay: configuration error: {e}");
+                let _ = writeln!(out, "wxpay: configuration error: {}", with_causes(e));
+            }
+            Failure::Invalid {
+                flag,
+                field,
+                problem,
+            } => {
+                let what = match flag {
+                    Some(flag) => format!("{flag} ({field})"),
+                    None => format!("`{field}`"),
+                };
+                let _ = writeln!(
+                    out,
+                    "wxpay: invalid request: {what} {problem}\n  nothing was sent"
+                );
             }
             Failure::Client { error, hint } => {
                 render_client_error(&mut out, error);
@@ -129,6 +173,24 @@ impl Failure {
         }
         out
     }
+}
+
+/// An error's message followed by each of its causes: `message: cause: its cause`. Each error
+/// of the client shows only its own message and keeps what caused it as its `source()`; a
+/// cause whose text the line already ends with is left out (some errors, like the sandbox's,
+/// repeat their source in their message).
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let own = error.to_string();
+        if !own.is_empty() && !text.ends_with(&own) {
+            text.push_str(": ");
+            text.push_str(&own);
+        }
+        cause = error.source();
+    }
+    text
 }
 
 fn render_client_error(out: &mut String, error: &Error) {
@@ -168,17 +230,32 @@ fn render_client_error(out: &mut String, error: &Error) {
                 "wxpay: invalid request: `{field}` {problem}\n  nothing was sent"
             );
         }
-        Error::Config(message) => {
-            let _ = writeln!(out, "wxpay: configuration error: {message}");
+        Error::Config(config) => {
+            let _ = writeln!(out, "wxpay: configuration error: {}", with_causes(config));
         }
-        Error::Decode { request_id, .. } => {
-            let _ = writeln!(out, "wxpay: {error}");
+        Error::Decode {
+            path,
+            excerpt,
+            request_id,
+            source,
+        } => {
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!(" at `{path}`")
+            };
+            let _ = writeln!(
+                out,
+                "wxpay: the verified response does not decode as the spec declares{at}: {}",
+                with_causes(&**source)
+            );
+            let _ = writeln!(out, "  body:       {excerpt:?}");
             if let Some(id) = request_id {
                 let _ = writeln!(out, "  Request-ID: {id}");
             }
         }
         other => {
-            let _ = writeln!(out, "wxpay: {other}");
+            let _ = writeln!(out, "wxpay: {}", with_causes(other));
         }
     }
 }
@@ -210,6 +287,7 @@ mod tests {
         let transport = Error::Transport {
             message: "refused".into(),
             connect: true,
+            source: "refused".into(),
         };
         assert_eq!(code_of(&transport), TRANSPORT);
         let invalid = Error::InvalidRequest {
@@ -217,9 +295,96 @@ mod tests {
             problem: "is too long".into(),
         };
         assert_eq!(code_of(&invalid), USAGE);
-        assert_eq!(code_of(&Error::Config("x".into())), CONFIG);
-        assert_eq!(Failure::Usage(crate::args::usage("x")).code(), USAGE);
-        assert_eq!(Failure::Config(ConfigError("x".into())).code(), CONFIG);
+        assert_eq!(code_of(&Error::Config(ConfigError::new("x"))), CONFIG);
+        assert_eq!(Failure::Usage(usage("x")).code(), USAGE);
+        assert_eq!(Failure::Config(ConfigError::new("x")).code(), CONFIG);
+    }
+
+    #[test]
+    fn invalid_requests_name_the_flag_and_the_field() {
+        let failure = Failure::Invalid {
+            flag: Some("--limit".into()),
+            field: "query.limit".into(),
+            problem: "must be at most 50".into(),
+        };
+        assert_eq!(failure.code(), USAGE);
+        assert_eq!(
+            failure.render(),
+            "wxpay: invalid request: --limit (query.limit) must be at most 50\n  nothing was sent\n"
+        );
+        let failure = Failure::Invalid {
+            flag: None,
+            field: "query".into(),
+            problem: "is not an object".into(),
+        };
+        assert!(failure.render().contains("`query` is not an object"));
+    }
+
+    #[test]
+    fn configuration_errors_have_one_prefix_and_their_causes() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let config = ConfigError::with_source("cannot read merchant private key file k.pem", io);
+        let text = Failure::from(Error::Config(config)).render();
+        assert_eq!(
+            text,
+            "wxpay: configuration error: cannot read merchant private key file k.pem: No such \
+             file\n"
+        );
+        let text = Failure::Config(ConfigError::new("bad key")).render();
+        assert_eq!(text, "wxpay: configuration error: bad key\n");
+    }
+
+    #[test]
+    fn causes_are_walked_once() {
+        #[derive(Debug)]
+        struct Repeats(std::io::Error);
+        impl fmt::Display for Repeats {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "cannot listen: {}", self.0)
+            }
+        }
+        impl std::error::Error for Repeats {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let io = || std::io::Error::new(std::io::ErrorKind::AddrInUse, "in use");
+        assert_eq!(with_causes(&Repeats(io())), "cannot listen: in use");
+        let outer = ConfigError::with_source("sandbox", Repeats(io()));
+        assert_eq!(with_causes(&outer), "sandbox: cannot listen: in use");
+        let transport = Error::Transport {
+            message: "cannot connect to 127.0.0.1:1".into(),
+            connect: true,
+            source: Box::new(io()),
+        };
+        assert_eq!(
+            Failure::from(transport).render(),
+            "wxpay: transport error: cannot connect to 127.0.0.1:1: in use\n"
+        );
+    }
+
+    #[test]
+    fn decode_errors_name_the_path_and_the_cause() {
+        let cause = serde_json::from_str::<u32>("\"x\"").unwrap_err();
+        let error = Error::Decode {
+            path: "data[3].coupon_id".into(),
+            excerpt: "{\"data\":[".into(),
+            request_id: Some("REQ-2".into()),
+            source: Box::new(cause),
+        };
+        let text = Failure::from(error).render();
+        assert!(
+            text.starts_with(
+                "wxpay: the verified response does not decode as the spec declares at \
+                 `data[3].coupon_id`: invalid type: string \"x\", expected u32"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  body:       \"{\\\"data\\\":[\"\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("  Request-ID: REQ-2\n"), "{text}");
     }
 
     #[test]

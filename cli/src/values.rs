@@ -1,12 +1,58 @@
-//! Text from the command line to JSON values, by the kind the spec gives each parameter, and
-//! the `--data` body.
+//! Text from the command line to JSON values, by the kind the spec gives each parameter (as
+//! clap value parsers, so a bad value is reported by clap and names its flag), and the `--data`
+//! body.
 
+use std::ffi::OsStr;
 use std::io::Read;
 
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::error::ErrorKind;
 use serde_json::Value;
 use wechatpay_apiv3::dynamic::ValueKind;
 
-use crate::args::{UsageError, usage};
+use crate::exit::{UsageError, usage};
+
+/// The clap value parser of a parameter of kind `ValueKind`: text to the JSON value
+/// [`parse_value`] makes. Enum values and `true`/`false` are listed as possible values (for
+/// help and completions) but, enums being open, any text passes.
+#[derive(Debug, Clone, Copy)]
+pub struct KindParser(pub ValueKind);
+
+impl TypedValueParser for KindParser {
+    type Value = Value;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Value, clap::Error> {
+        let flag = arg
+            .and_then(clap::Arg::get_long)
+            .map(|long| format!("--{long}"))
+            .unwrap_or_else(|| "the value".to_owned());
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(
+                ErrorKind::InvalidUtf8,
+                format!("{flag}: the value is not valid UTF-8\n"),
+            )
+            .with_cmd(cmd)
+        })?;
+        parse_value(&flag, self.0, text).map_err(|e| {
+            clap::Error::raw(ErrorKind::ValueValidation, format!("{e}\n")).with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        match self.0 {
+            ValueKind::Enum(values) => Some(Box::new(values.iter().map(PossibleValue::new))),
+            ValueKind::Bool => Some(Box::new(
+                ["true", "false"].into_iter().map(PossibleValue::new),
+            )),
+            _ => None,
+        }
+    }
+}
 
 /// A short name of a kind, for help and messages: `string`, `integer`, `fen`, ...
 pub fn kind_name(kind: ValueKind) -> &'static str {
@@ -149,6 +195,52 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         let err = parse_json_arg("--data", &arg).unwrap_err().0;
         assert!(err.starts_with("--data: cannot read"), "{err}");
+    }
+
+    fn command() -> clap::Command {
+        let arg = |name: &'static str, kind| {
+            clap::Arg::new(name)
+                .long(name)
+                .value_parser(KindParser(kind))
+                .allow_negative_numbers(true)
+        };
+        clap::Command::new("t")
+            .arg(arg("limit", ValueKind::Integer))
+            .arg(arg("status", ValueKind::Enum(&["SENDED", "USED"])))
+    }
+
+    #[test]
+    fn clap_reports_a_bad_value_by_its_flag() {
+        let err = command()
+            .try_get_matches_from(["t", "--limit", "ten"])
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ValueValidation);
+        let text = err.to_string();
+        assert!(
+            text.starts_with("error: --limit expects an integer, got \"ten\""),
+            "{text}"
+        );
+        let matches = command()
+            .try_get_matches_from(["t", "--limit", "-5", "--status", "NEWER"])
+            .unwrap();
+        assert_eq!(matches.get_one::<Value>("limit"), Some(&json!(-5)));
+        assert_eq!(matches.get_one::<Value>("status"), Some(&json!("NEWER")));
+    }
+
+    #[test]
+    fn enum_values_are_listed_for_help_and_completions() {
+        let names = |kind| -> Vec<String> {
+            KindParser(kind)
+                .possible_values()
+                .map(|values| values.map(|v| v.get_name().to_owned()).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            names(ValueKind::Enum(&["SENDED", "USED"])),
+            ["SENDED", "USED"]
+        );
+        assert_eq!(names(ValueKind::Bool), ["true", "false"]);
+        assert!(names(ValueKind::String).is_empty());
     }
 
     #[test]

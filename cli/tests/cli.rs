@@ -127,9 +127,10 @@ fn help_lists_every_command_of_the_catalogue() {
             .contains("POST /v3/marketing/favor/users/{openid}/coupons"),
         "{run:?}"
     );
+    // clap lays the help out (and wraps it): compare with the white space folded.
+    let folded = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        run.stdout
-            .contains("--out-request-no <string>  required, body"),
+        folded.contains("--out-request-no <string> required, body"),
         "{run:?}"
     );
 
@@ -249,7 +250,10 @@ fn invalid_requests_exit_2_and_send_nothing() {
 
     let run = wxpay(&["send-coupon", "--openid", "o-cli-invalid", "--bogus", "1"]);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("unknown flag --bogus"), "{run:?}");
+    assert!(
+        run.stderr.contains("unexpected argument '--bogus'"),
+        "{run:?}"
+    );
 
     assert!(world.saw_no_request(&watch), "the sandbox saw a request");
     assert!(world.sandbox.state().coupons_of("o-cli-invalid").is_empty());

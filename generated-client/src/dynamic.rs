@@ -11,9 +11,10 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::call::Call;
 use crate::client::Client;
 use crate::error::Error;
-use crate::operation::{Call, CallOptions, HttpRequest, Method, Operation};
+use crate::operation::{CallOptions, HttpRequest, Method, Operation};
 use crate::pagination::Paginated;
 
 /// Where a parameter goes in the request.
@@ -50,6 +51,7 @@ pub enum ValueKind {
 
 /// One parameter of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParamInfo {
     /// The wire name.
     pub name: &'static str,
@@ -65,6 +67,7 @@ pub struct ParamInfo {
 
 /// One operation of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OperationInfo {
     /// The spec id, e.g. `send_coupon`.
     pub id: &'static str,
@@ -84,6 +87,86 @@ pub struct OperationInfo {
     pub paginated: bool,
     /// The idempotency key, if any.
     pub idempotency_key: Option<&'static str>,
+}
+
+impl ParamInfo {
+    /// A parameter: its wire name, where it goes, its kind, whether it must be given, its doc.
+    pub const fn new(
+        name: &'static str,
+        location: Location,
+        kind: ValueKind,
+        required: bool,
+        doc: &'static str,
+    ) -> Self {
+        ParamInfo {
+            name,
+            location,
+            kind,
+            required,
+            doc,
+        }
+    }
+}
+
+impl OperationInfo {
+    /// An operation without summary, description, parameters, body, pagination or key; the
+    /// other facts are set with the builder methods (generated code outside this crate, such
+    /// as the shape corpus, cannot name a `#[non_exhaustive]` struct's fields).
+    pub const fn new(id: &'static str, method: Method, path: &'static str) -> Self {
+        OperationInfo {
+            id,
+            method,
+            path,
+            summary: "",
+            description: "",
+            params: &[],
+            has_body: false,
+            paginated: false,
+            idempotency_key: None,
+        }
+    }
+
+    /// With a summary.
+    #[must_use]
+    pub const fn summary(mut self, summary: &'static str) -> Self {
+        self.summary = summary;
+        self
+    }
+
+    /// With a description.
+    #[must_use]
+    pub const fn description(mut self, description: &'static str) -> Self {
+        self.description = description;
+        self
+    }
+
+    /// With its parameters (path, query, then top-level body fields).
+    #[must_use]
+    pub const fn params(mut self, params: &'static [ParamInfo]) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// With a JSON body.
+    #[must_use]
+    pub const fn with_body(mut self) -> Self {
+        self.has_body = true;
+        self
+    }
+
+    /// Paginated.
+    #[must_use]
+    pub const fn paginated(mut self) -> Self {
+        self.paginated = true;
+        self
+    }
+
+    /// With an idempotency key.
+    #[must_use]
+    pub const fn idempotency_key(mut self, key: &'static str) -> Self {
+        self.idempotency_key = Some(key);
+        self
+    }
 }
 
 /// JSON values for an operation's parameters, by location.
@@ -122,18 +205,26 @@ impl DynamicInput {
     }
 
     /// The query parameters as the operation's typed query.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] whose field is the path of the value that does not fit, e.g.
+    /// `query.limit` for `"limit": -1` (just `query` when the whole object is wrong, such as a
+    /// missing required parameter).
     pub fn query<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_value(serde_json::Value::Object(self.query.clone()))
-            .map_err(|e| Error::invalid("query", e.to_string()))
+        typed("query", serde_json::Value::Object(self.query.clone()))
     }
 
     /// The body as the operation's typed body.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] whose field is the path of the value that does not fit, e.g.
+    /// `body.stock_use_rule.max_coupons`.
     pub fn body<T: DeserializeOwned>(&self) -> Result<T, Error> {
         let body = self
             .body
             .clone()
             .unwrap_or(serde_json::Value::Object(Default::default()));
-        serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))
+        typed("body", body)
     }
 }
 
@@ -143,6 +234,18 @@ pub fn unknown_operation(id: &str) -> Error {
         "operation",
         format!("`{id}` is not an operation of the spec"),
     )
+}
+
+/// `value` as `T`, or an invalid-request error naming `location.path.of.the.value`.
+fn typed<T: DeserializeOwned>(location: &str, value: serde_json::Value) -> Result<T, Error> {
+    crate::json::from_value(value).map_err(|(path, error)| {
+        let field = if path == "." {
+            location.to_owned()
+        } else {
+            format!("{location}.{path}")
+        };
+        Error::invalid(field, error.to_string())
+    })
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -166,11 +269,7 @@ struct Plain<O>(O);
 struct Paged<O>(Plain<O>);
 
 fn to_json<T: Serialize>(value: T) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(value).map_err(|e| Error::Decode {
-        message: e.to_string(),
-        excerpt: String::new(),
-        request_id: None,
-    })
+    serde_json::to_value(value).map_err(|e| Error::decode(".".to_owned(), e, &[], None))
 }
 
 fn call<'a, O: Operation + Clone>(

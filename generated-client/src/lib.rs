@@ -14,8 +14,24 @@
 //!
 //! The hand-written runtime around the generated code signs the exact bytes it sends
 //! ([`auth::Signer`]), verifies every 2xx response over the raw bytes it received
-//! ([`auth::Verifier`]), retries only what is safe to retry ([`retry::RetryPolicy`]) and reports
-//! every failure through one [`Error`] type.
+//! ([`auth::Verifier`]), retries only what is safe to retry ([`retry::RetryPolicy`]), reads no
+//! more of a response than a limit, and reports every failure through one [`Error`] type whose
+//! `source()` is the underlying cause.
+//!
+//! # Layers
+//!
+//! Each module imports only those on lower layers (none imports the generated [`api`]; the
+//! generated code implements and extends the runtime's types instead):
+//!
+//! 1. data and primitives: [`error`], [`wire`], [`auth`], [`operation`], [`retry`], `json`,
+//!    `target`;
+//! 2. [`transport`] (the [`transport::Transport`] trait, the reqwest implementation, the bounded
+//!    body read) and `keys` (the key source the pipeline verifies with);
+//! 3. `orchestrator`: the call pipeline, sign → send → fail over → verify → retry;
+//! 4. [`certificates`] (a key source that downloads through the pipeline) and `client`;
+//! 5. the builder, [`Call`]/[`RawCall`], [`pagination`], [`dynamic`], and [`notify`] (which
+//!    needs only layer 1);
+//! 6. the generated [`api`].
 
 /// Types and operations generated from `spec/` by `build.rs` (see the snapshots under `tests/`).
 pub mod api {
@@ -23,20 +39,32 @@ pub mod api {
 }
 
 pub mod auth;
+mod builder;
+mod call;
 pub mod certificates;
 mod client;
 pub mod dynamic;
 pub mod error;
+mod json;
+mod keys;
 pub mod notify;
 pub mod operation;
+mod orchestrator;
 pub mod pagination;
+pub mod paysign;
 pub mod retry;
-mod transport;
+#[cfg(feature = "server")]
+pub mod server;
+mod target;
+pub mod transport;
 pub mod wire;
 
+pub use builder::ClientBuilder;
+pub use call::{Call, RawCall, RawResponse};
 pub use certificates::PlatformCertificate;
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL};
 pub use error::Error;
-pub use operation::{Call, CallOptions, HttpRequest, Method, Operation, OperationMeta};
+pub use operation::{CallOptions, HttpRequest, Method, Operation, OperationMeta};
+pub use orchestrator::DEFAULT_MAX_RESPONSE_BYTES;
 pub use retry::RetryPolicy;
 pub use wire::{Date, Fen, Timestamp};

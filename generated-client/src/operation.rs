@@ -1,12 +1,10 @@
-//! What generated operations implement, and the awaitable [`Call`] that sends one.
+//! What the spec says about an operation, the request it builds, and the trait generated
+//! operations implement. Plain data: nothing here sends anything (that is [`Call`](crate::Call)).
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use crate::client::Client;
 use crate::error::Error;
 use crate::retry::RetryPolicy;
 
@@ -39,7 +37,19 @@ impl Method {
 }
 
 /// What the spec says about one operation, as the runtime needs it.
+///
+/// Generated operations fill it in; an operation written by hand starts from
+/// [`OperationMeta::new`]:
+///
+/// ```
+/// use wechatpay_apiv3::{Method, OperationMeta};
+///
+/// const META: OperationMeta = OperationMeta::new("query_stock", Method::Get, "/v3/marketing/favor/stocks/{stock_id}")
+///     .idempotent(true);
+/// assert!(META.signed_response);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OperationMeta {
     /// The spec's operation id, e.g. `send_coupon`.
     pub id: &'static str,
@@ -54,8 +64,37 @@ pub struct OperationMeta {
     pub signed_response: bool,
 }
 
+impl OperationMeta {
+    /// An operation that is not retried (see [`idempotent`](Self::idempotent)) and whose 2xx
+    /// responses are signed.
+    pub const fn new(id: &'static str, method: Method, path_template: &'static str) -> Self {
+        OperationMeta {
+            id,
+            method,
+            path_template,
+            idempotent: false,
+            signed_response: true,
+        }
+    }
+
+    /// Sets whether re-sending the same request is safe (a GET, or an idempotency key).
+    #[must_use]
+    pub const fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Sets whether WeChat Pay signs the 2xx response.
+    #[must_use]
+    pub const fn signed_response(mut self, signed: bool) -> Self {
+        self.signed_response = signed;
+        self
+    }
+}
+
 /// A request built from a typed operation value, exactly as it will be signed and sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HttpRequest {
     /// The method.
     pub method: Method,
@@ -67,6 +106,16 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
+    /// A request: `path_and_query` is the percent-encoded request-target (`/v3/…?…`), `body`
+    /// the exact bytes to send.
+    pub fn new(method: Method, path_and_query: impl Into<String>, body: Option<Vec<u8>>) -> Self {
+        HttpRequest {
+            method,
+            path_and_query: path_and_query.into(),
+            body,
+        }
+    }
+
     /// The body as text, empty when there is none (for display and tests).
     pub fn body_str(&self) -> &str {
         self.body
@@ -89,13 +138,16 @@ pub trait Operation: Send + Sync {
     fn build(&self) -> Result<HttpRequest, Error>;
 
     /// Decodes a verified 2xx body. Operations whose response has no body decode an empty body.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] naming the JSON path where the body does not fit the response type.
     fn decode(body: &[u8], request_id: Option<String>) -> Result<Self::Response, Error> {
         let body = if body.iter().all(u8::is_ascii_whitespace) {
             b"null".as_slice()
         } else {
             body
         };
-        serde_json::from_slice(body).map_err(|e| Error::decode(e, body, request_id))
+        crate::json::decode_body(body, request_id)
     }
 }
 
@@ -107,74 +159,6 @@ pub struct CallOptions {
     pub timeout: Option<Duration>,
     /// Retry policy; `None` keeps the client's.
     pub retry: Option<RetryPolicy>,
-}
-
-/// One call of an operation, ready to be awaited; set per-call options first if needed.
-///
-/// ```no_run
-/// # async fn demo(client: wechatpay_apiv3::Client, body: wechatpay_apiv3::api::SendCouponBody) -> Result<(), wechatpay_apiv3::Error> {
-/// use std::time::Duration;
-/// use wechatpay_apiv3::RetryPolicy;
-///
-/// let sent = client.v3().marketing().favor().users("openid").coupons().post(body)
-///     .timeout(Duration::from_secs(5))
-///     .retry(RetryPolicy::none())
-///     .await?;
-/// # Ok(()) }
-/// ```
-#[must_use = "a call does nothing until it is awaited"]
-#[derive(Debug)]
-pub struct Call<'a, O> {
-    pub(crate) client: &'a Client,
-    pub(crate) operation: O,
-    pub(crate) options: CallOptions,
-}
-
-impl<'a, O: Operation> Call<'a, O> {
-    /// Wraps an operation value; generated chain methods call this.
-    pub fn new(client: &'a Client, operation: O) -> Self {
-        Call {
-            client,
-            operation,
-            options: CallOptions::default(),
-        }
-    }
-
-    /// Sets the timeout of each attempt of this call.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
-
-    /// Sets the retry policy of this call (it only applies to operations that are safe to retry).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.options.retry = Some(policy);
-        self
-    }
-
-    /// The operation value this call will send.
-    pub fn operation(&self) -> &O {
-        &self.operation
-    }
-
-    /// Builds the request without sending it: method, request-target and body bytes.
-    pub fn build(&self) -> Result<HttpRequest, Error> {
-        self.operation.build()
-    }
-
-    /// Sends the call and decodes the verified response.
-    pub async fn send(self) -> Result<O::Response, Error> {
-        let request = self.operation.build()?;
-        let response = self.client.send(&O::META, &request, &self.options).await?;
-        O::decode(&response.body, response.request_id)
-    }
-}
-
-impl<'a, O: Operation + 'a> IntoFuture for Call<'a, O> {
-    type Output = Result<O::Response, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
+    /// Response size limit in bytes; `None` keeps the client's.
+    pub max_response_bytes: Option<u64>,
 }

@@ -3,8 +3,9 @@
 use futures_core::Stream;
 use futures_util::stream;
 
+use crate::call::Call;
 use crate::error::Error;
-use crate::operation::{Call, Operation};
+use crate::operation::Operation;
 
 /// How an operation's `offset` parameter counts, as its spec declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,7 @@ pub enum PageStyle {
 
 /// One page of a paginated response.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The items of this page.
     pub items: Vec<T>,
@@ -24,6 +26,17 @@ pub struct Page<T> {
     pub total: Option<u64>,
     /// The page size the server applied, when the response says.
     pub limit: Option<u64>,
+}
+
+impl<T> Page<T> {
+    /// A page of `items`, with the total and page size the response states.
+    pub fn new(items: Vec<T>, total: Option<u64>, limit: Option<u64>) -> Self {
+        Page {
+            items,
+            total,
+            limit,
+        }
+    }
 }
 
 /// Implemented by generated operations whose spec declares pagination.
@@ -112,6 +125,9 @@ where
 
 async fn fetch<O: Paginated>(call: &Call<'_, O>) -> Result<Page<O::Item>, Error> {
     let request = call.operation.build()?;
-    let response = call.client.send(&O::META, &request, &call.options).await?;
+    let response = call
+        .client
+        .send(&O::META, O::META.path_template, request, &call.options)
+        .await?;
     O::decode(&response.body, response.request_id).map(O::into_page)
 }

@@ -8,8 +8,9 @@
 //! The wait before each retry is exponential with *full jitter*: a uniformly random duration
 //! between zero and `initial_backoff × 2^(n-1)` (capped at `max_backoff`), where `n` counts the
 //! attempts made so far. An HTTP 429 waits `rate_limit_multiplier` times longer; a 429 or 503
-//! that carries a `Retry-After` header (in seconds) waits exactly that long, capped at
-//! `max_backoff`.
+//! that carries a `Retry-After` header — delay seconds, or an HTTP-date (all three forms of
+//! RFC 9110, read with `httpdate`) measured against the client's clock — waits exactly that
+//! long, capped at `max_backoff`.
 //!
 //! ```
 //! use std::time::Duration;
@@ -24,7 +25,7 @@
 //! assert_eq!(policy.backoff(3, false, 0.5), Duration::from_millis(200));
 //! ```
 
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 /// When and how often to re-send a call that is safe to retry.
 ///
@@ -132,9 +133,17 @@ impl RetryPolicy {
     }
 }
 
-/// Parses a `Retry-After` header given in seconds (the HTTP-date form is ignored).
-pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// Parses a `Retry-After` header: delay seconds, or an HTTP-date, which is turned into the
+/// time left from `now_unix` (zero for a date in the past). `None` for anything else.
+pub(crate) fn parse_retry_after(value: &str, now_unix: i64) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    let at = at.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    let now = u64::try_from(now_unix).unwrap_or(0);
+    Some(Duration::from_secs(at.saturating_sub(now)))
 }
 
 #[cfg(test)]
@@ -203,9 +212,30 @@ mod tests {
             Duration::from_secs(5)
         );
         assert_eq!(policy.delay(1, true, None, 1.0), ms(800));
-        assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(parse_retry_after("-1"), None);
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        // Wed, 21 Oct 2015 07:28:00 GMT
+        let date = 1_445_412_480;
+        let secs = Duration::from_secs;
+        assert_eq!(parse_retry_after(" 3 ", date), Some(secs(3)));
+        assert_eq!(parse_retry_after("0", date), Some(secs(0)));
+        for form in [
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "Wednesday, 21-Oct-15 07:28:00 GMT",
+            "Wed Oct 21 07:28:00 2015",
+        ] {
+            assert_eq!(parse_retry_after(form, date - 90), Some(secs(90)), "{form}");
+            // A date already past means: now.
+            assert_eq!(parse_retry_after(form, date + 5), Some(secs(0)), "{form}");
+        }
+        assert_eq!(parse_retry_after("-1", date), None);
+        assert_eq!(parse_retry_after("soon", date), None);
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 CET", date),
+            None
+        );
     }
 
     #[test]

@@ -1,39 +1,28 @@
-//! Platform-certificate download and lazy refresh (`crate::certificates`) against a loopback
-//! server that routes `/v3/certificates` apart from business calls, so that concurrent calls can
-//! be answered deterministically.
+//! Platform-certificate download and refresh (`crate::certificates`) — lazy, at start-up,
+//! periodic and explicit — against the fake WeChat Pay of `support/`, routed so that
+//! `/v3/certificates` is answered apart from business calls (concurrent calls are then answered
+//! deterministically).
 //!
-//! The server checks every request signature (with the wechatpay-go test public key, through
-//! aws-lc directly rather than the crate's verifier), signs its answers with one of three test
-//! "platform" keys, and encrypts the certificates it serves with `auth::aead`.
+//! The fake checks every request signature; its answers are signed with one of three test
+//! "platform" keys, and the certificates it serves are encrypted with `auth::aead`.
+//!
+//! Long on purpose: the routing fake and the three platform keys at the top serve every
+//! scenario below; split, each file would repeat them.
+
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::KeySize;
-use aws_lc_rs::signature::{
-    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
-};
-use axum::body::Body;
-use axum::extract::{OriginalUri, Request, State};
-use axum::http::StatusCode;
-use axum::response::Response;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use rustls_pki_types::SubjectPublicKeyInfoDer;
-use rustls_pki_types::pem::PemObject as _;
 use wechatpay_apiv3::api::SendCouponBody;
-use wechatpay_apiv3::auth::{AuthorizationParams, aead};
+use wechatpay_apiv3::auth::aead;
 use wechatpay_apiv3::certificates::{CERTIFICATES_PATH, decrypt_certificates};
 use wechatpay_apiv3::error::VerificationError;
 use wechatpay_apiv3::{Client, ClientBuilder, Error, RetryPolicy};
 
-const MCHID: &str = "1900009191";
-const MERCHANT_SERIAL: &str = "F5765756002FDD77";
-const MERCHANT_KEY_PEM: &str = include_str!("fixtures/wechatpay-go-test-key.pem");
-const MERCHANT_PUBLIC_PEM: &str = include_str!("fixtures/wechatpay-go-test-pubkey.pem");
+use support::{FakeWechatPay, MCHID, MERCHANT_SERIAL, Reply, Signing, keys};
+
 const API_V3_KEY: &[u8; 32] = b"0123456789abcdef0123456789abcdef";
 const WRONG_API_V3_KEY: &[u8; 32] = b"fedcba9876543210fedcba9876543210";
 const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
@@ -42,41 +31,22 @@ const COUPON: &str = r#"{"coupon_id":"9867041"}"#;
 // ---------------------------------------------------------------------------------------------
 // Test platform keys and certificates.
 
-/// A WeChat Pay platform key pair with its certificate.
+/// A WeChat Pay platform key pair with its certificate and effective time.
 struct Platform {
-    key: RsaKeyPair,
+    key: support::Platform,
     serial: &'static str,
     cert_pem: String,
     effective_time: &'static str,
 }
 
 fn platform(serial: &'static str, effective_time: &'static str) -> Platform {
-    let key = RsaKeyPair::generate(KeySize::Rsa2048).expect("generate platform key");
-    let pkcs8 = key.as_der().expect("pkcs8");
-    let signing_key = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(
-        &rustls_pki_types::PrivatePkcs8KeyDer::from(pkcs8.as_ref().to_vec()),
-        &rcgen::PKCS_RSA_SHA256,
-    )
-    .expect("rcgen key");
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Tenpay.com test platform");
-    params.serial_number = Some(rcgen::SerialNumber::from_slice(&hex(serial)));
-    let cert = params.self_signed(&signing_key).expect("self-signed");
+    let key = support::platform(serial);
     Platform {
+        cert_pem: key.cert_pem.clone(),
         key,
         serial,
-        cert_pem: cert.pem(),
         effective_time,
     }
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 /// The certificate the client starts with.
@@ -102,7 +72,7 @@ static ROGUE: LazyLock<Platform> = LazyLock::new(|| {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The server.
+// The fake's routing.
 
 /// How an answer is signed: with `key`, announcing `serial` (normally `key.serial`).
 #[derive(Clone, Copy)]
@@ -143,7 +113,6 @@ struct ServerState {
     business: Mutex<Signature>,
     certificates: Mutex<Certificates>,
     downloads: AtomicUsize,
-    requests: Mutex<Vec<Recorded>>,
 }
 
 #[derive(Debug, Clone)]
@@ -151,11 +120,10 @@ struct Recorded {
     method: String,
     target: String,
     wechatpay_serial: Option<String>,
-    auth: Result<(), String>,
 }
 
 struct Server {
-    base_url: String,
+    fake: FakeWechatPay,
     state: Arc<ServerState>,
 }
 
@@ -166,17 +134,11 @@ impl Server {
             business: Mutex::new(business),
             certificates: Mutex::new(certificates),
             downloads: AtomicUsize::new(0),
-            requests: Mutex::new(Vec::new()),
         });
-        let app = axum::Router::new()
-            .fallback(handle)
-            .with_state(Arc::clone(&state));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-        Server { base_url, state }
+        let fake = FakeWechatPay::new();
+        let routed = Arc::clone(&state);
+        fake.route(move |request| Some(answer(&routed, request)));
+        Server { fake, state }
     }
 
     fn downloads(&self) -> usize {
@@ -184,63 +146,32 @@ impl Server {
     }
 
     fn requests(&self) -> Vec<Recorded> {
-        self.state.requests.lock().expect("lock").clone()
+        self.fake
+            .requests()
+            .into_iter()
+            .map(|r| Recorded {
+                wechatpay_serial: r.header("wechatpay-serial").map(str::to_owned),
+                method: r.method,
+                target: r.target,
+            })
+            .collect()
     }
 
     fn set_business(&self, signature: Signature) {
         *self.state.business.lock().expect("lock") = signature;
     }
-}
 
-fn now_unix() -> i64 {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    i64::try_from(secs).expect("fits")
-}
-
-async fn handle(
-    State(state): State<Arc<ServerState>>,
-    OriginalUri(uri): OriginalUri,
-    request: Request,
-) -> Response {
-    let method = request.method().as_str().to_owned();
-    let target = uri
-        .path_and_query()
-        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
-    let headers = request.headers().clone();
-    let body = axum::body::to_bytes(request.into_body(), 1 << 20)
-        .await
-        .map(|b| b.to_vec())
-        .unwrap_or_default();
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let auth = check_request(
-        &method,
-        &target,
-        &body,
-        &header("authorization").unwrap_or_default(),
-    );
-    state.requests.lock().expect("lock").push(Recorded {
-        method: method.clone(),
-        target: target.clone(),
-        wechatpay_serial: header("wechatpay-serial"),
-        auth: auth.clone(),
-    });
-    if auth.is_err() {
-        return plain(401, r#"{"code":"SIGN_ERROR","message":"签名错误"}"#);
+    fn set_certificates(&self, certificates: Certificates) {
+        *self.state.certificates.lock().expect("lock") = certificates;
     }
+}
 
-    if target == CERTIFICATES_PATH && method == "GET" {
+fn answer(state: &ServerState, request: &support::Recorded) -> Reply {
+    if request.target == CERTIFICATES_PATH && request.method == "GET" {
         state.downloads.fetch_add(1, Ordering::SeqCst);
         let answer = state.certificates.lock().expect("lock").clone();
         return match answer {
-            Certificates::NotFound => plain(
+            Certificates::NotFound => Reply::error(
                 404,
                 r#"{"code":"RESOURCE_NOT_EXISTS","message":"无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥。可查看指引https://pay.weixin.qq.com/docs/merchant/products/platform-certificate/wxp-pub-key-guide.html"}"#,
             ),
@@ -285,94 +216,10 @@ fn certificate_list(certificates: &[&Platform], api_v3_key: &[u8; 32]) -> String
     serde_json::json!({ "data": data }).to_string()
 }
 
-fn plain(status: u16, body: &'static str) -> Response {
-    Response::builder()
-        .status(StatusCode::from_u16(status).expect("status"))
-        .header("Request-ID", "test-request-id")
-        .body(Body::from(body))
-        .expect("response")
-}
-
-fn signed(signature: Signature, body: &str) -> Response {
-    let timestamp = now_unix().to_string();
-    let nonce = "5K8264ILTKCH16CQ2502SI8ZNMTM67VS";
-    let message = format!("{timestamp}\n{nonce}\n{body}\n");
-    let mut raw = vec![0; signature.key.key.public_modulus_len()];
-    signature
-        .key
-        .key
-        .sign(
-            &RSA_PKCS1_SHA256,
-            &SystemRandom::new(),
-            message.as_bytes(),
-            &mut raw,
-        )
-        .expect("sign");
-    Response::builder()
-        .status(StatusCode::OK)
-        .header("Request-ID", "test-request-id")
-        .header("Wechatpay-Timestamp", timestamp)
-        .header("Wechatpay-Nonce", nonce)
-        .header("Wechatpay-Signature", STANDARD.encode(raw))
-        .header("Wechatpay-Serial", signature.serial)
-        .header("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
-        .body(Body::from(body.to_owned()))
-        .expect("response")
-}
-
-/// The merchant signature over `METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n`, checked with aws-lc.
-fn check_request(
-    method: &str,
-    target: &str,
-    body: &[u8],
-    authorization: &str,
-) -> Result<(), String> {
-    let params = AuthorizationParams::parse(authorization)?;
-    if params.mchid != MCHID || params.serial_no != MERCHANT_SERIAL {
-        return Err(format!("merchant {} {}", params.mchid, params.serial_no));
-    }
-    let mut message = format!(
-        "{method}\n{target}\n{}\n{}\n",
-        params.timestamp, params.nonce_str
-    )
-    .into_bytes();
-    message.extend_from_slice(body);
-    message.push(b'\n');
-    let spki = SubjectPublicKeyInfoDer::from_pem_slice(MERCHANT_PUBLIC_PEM.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let signature = STANDARD
-        .decode(&params.signature)
-        .map_err(|e| e.to_string())?;
-    // aws-lc's RSA verification takes the PKCS#1 key inside the SubjectPublicKeyInfo.
-    let public = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pkcs1_of(spki.as_ref()));
-    public
-        .verify(&message, &signature)
-        .map_err(|_| "bad request signature".to_owned())
-}
-
-/// The RSAPublicKey inside a SubjectPublicKeyInfo: the content of its BIT STRING.
-fn pkcs1_of(spki: &[u8]) -> Vec<u8> {
-    // SEQUENCE { SEQUENCE { algorithm }, BIT STRING { 0x00, RSAPublicKey } }
-    let (_, outer) = der_item(spki);
-    let (after_algorithm, _) = der_item(outer);
-    let (_, bit_string) = der_item(after_algorithm);
-    bit_string[1..].to_vec()
-}
-
-/// Splits one DER item off `input`: returns (the rest after it, its content).
-fn der_item(input: &[u8]) -> (&[u8], &[u8]) {
-    let (length, header) = match input[1] {
-        n if n < 0x80 => (usize::from(n), 2),
-        n => {
-            let count = usize::from(n & 0x7f);
-            let length = input[2..2 + count]
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-            (length, 2 + count)
-        }
-    };
-    let content = &input[header..header + length];
-    (&input[header + length..], content)
+fn signed(signature: Signature, body: &str) -> Reply {
+    Reply::ok(200, body)
+        .signed_by(&signature.key.key)
+        .signing(Signing::Serial(signature.serial.to_owned()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,8 +229,8 @@ fn builder(server: &Server) -> ClientBuilder {
     Client::builder()
         .mchid(MCHID)
         .merchant_serial(MERCHANT_SERIAL)
-        .private_key_pem(MERCHANT_KEY_PEM)
-        .base_url(&server.base_url)
+        .private_key_pem(&keys().merchant_pem)
+        .transport(server.fake.clone())
         .retry(RetryPolicy::none())
 }
 
@@ -426,9 +273,7 @@ fn unknown_serial(err: &Error) -> Option<&str> {
 }
 
 fn all_signed(server: &Server) {
-    for request in server.requests() {
-        assert_eq!(request.auth, Ok(()), "{request:?}");
-    }
+    server.fake.assert_all_signed();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -677,7 +522,7 @@ async fn a_rate_limited_client_still_picks_up_a_later_rotation_on_explicit_refre
     assert_eq!(server.downloads(), 1);
 
     // WeChat Pay now serves the new certificate; an explicit refresh ignores the rate limit.
-    *server.state.certificates.lock().expect("lock") = list(vec![&OLD, &NEW], by(&OLD));
+    server.set_certificates(list(vec![&OLD, &NEW], by(&OLD)));
     let downloaded = client.refresh_certificates().await.expect("downloads");
     let serials: Vec<&str> = downloaded.iter().map(|c| c.serial_no.as_str()).collect();
     assert_eq!(serials, [OLD.serial, NEW.serial], "oldest first");
@@ -714,12 +559,7 @@ async fn concurrent_calls_share_one_download() {
 async fn a_serial_already_held_keeps_its_key() {
     // The download carries a certificate under the old serial with another key; the client
     // keeps the key it was configured with.
-    let forged = Box::leak(Box::new(Platform {
-        key: RsaKeyPair::generate(KeySize::Rsa2048).expect("key"),
-        serial: OLD.serial,
-        cert_pem: platform(OLD.serial, OLD.effective_time).cert_pem,
-        effective_time: OLD.effective_time,
-    }));
+    let forged = Box::leak(Box::new(platform(OLD.serial, OLD.effective_time)));
     let server = Server::start(by(&OLD), list(vec![forged, &NEW], by(&OLD))).await;
     let client = auto_client(&server);
     client.refresh_certificates().await.expect("downloads");
@@ -791,4 +631,114 @@ fn the_served_list_decrypts_with_the_public_helper() {
     let certificates = decrypt_certificates(&key, body.as_bytes()).expect("decrypts");
     let serials: Vec<&str> = certificates.iter().map(|c| c.serial_no.as_str()).collect();
     assert_eq!(serials, [OLD.serial, NEW.serial]);
+}
+
+#[tokio::test]
+async fn start_downloads_the_certificates_before_the_first_call() {
+    let server = Server::start(by(&NEW), list(vec![&OLD, &NEW], by(&OLD))).await;
+    let client = builder(&server)
+        .api_v3_key(API_V3_KEY.to_vec())
+        .auto_certificates(true)
+        .start()
+        .await
+        .expect("starts");
+    assert_eq!(server.downloads(), 1);
+    let mut serials = client.verifier().serials();
+    serials.sort();
+    assert_eq!(serials, [OLD.serial, NEW.serial]);
+    // The first call needs no download and asks for the newest certificate.
+    assert_eq!(send_coupon(&client).await.expect("verified"), "9867041");
+    assert_eq!(server.downloads(), 1);
+    let requests = server.requests();
+    assert_eq!(requests[0].target, CERTIFICATES_PATH);
+    assert_eq!(requests[1].wechatpay_serial.as_deref(), Some(NEW.serial));
+    all_signed(&server);
+
+    // Without certificate management, `start` is `build`: nothing is downloaded.
+    let _fixed = builder(&server)
+        .platform_certificate_pem(&OLD.cert_pem)
+        .api_v3_key(API_V3_KEY.to_vec())
+        .start()
+        .await
+        .expect("starts");
+    assert_eq!(server.downloads(), 1);
+}
+
+#[tokio::test]
+async fn a_wrong_api_v3_key_fails_at_start_up() {
+    let server = Server::start(
+        by(&OLD),
+        Certificates::List {
+            certificates: vec![&OLD],
+            api_v3_key: WRONG_API_V3_KEY,
+            signature: by(&OLD),
+        },
+    )
+    .await;
+    let err = builder(&server)
+        .api_v3_key(API_V3_KEY.to_vec())
+        .auto_certificates(true)
+        .start()
+        .await
+        .expect_err("cannot decrypt");
+    assert!(format!("{err:#}").contains("APIv3 key"), "{err:#}");
+    // No business call was made.
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_periodic_refresh_picks_up_rotation_and_stops_with_the_client() {
+    let server = Server::start(by(&OLD), list(vec![&OLD], by(&OLD))).await;
+    let client = builder(&server)
+        .api_v3_key(API_V3_KEY.to_vec())
+        .certificate_refresh_every(Duration::from_millis(50))
+        .start()
+        .await
+        .expect("starts");
+    assert_eq!(server.downloads(), 1);
+    assert_eq!(client.verifier().serials(), [OLD.serial]);
+
+    // WeChat Pay starts serving the new certificate; the refresh installs it without any
+    // call needing it first (auto_certificates is off).
+    server.set_certificates(list(vec![&OLD, &NEW], by(&OLD)));
+    while !client.verifier().contains(NEW.serial) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.set_business(by(&NEW));
+    assert_eq!(send_coupon(&client).await.expect("verified"), "9867041");
+
+    // A clone keeps the task alive; dropping the last one stops it.
+    let clone = client.clone();
+    drop(client);
+    let before = server.downloads();
+    while server.downloads() < before + 2 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(clone);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stopped = server.downloads();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        server.downloads(),
+        stopped,
+        "no download after the client is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_periodic_refresh_keeps_the_keys_held() {
+    let server = Server::start(by(&OLD), list(vec![&OLD], by(&OLD))).await;
+    let client = builder(&server)
+        .api_v3_key(API_V3_KEY.to_vec())
+        .certificate_refresh_every(Duration::from_millis(20))
+        .start()
+        .await
+        .expect("starts");
+    server.set_certificates(Certificates::NotFound);
+    let before = server.downloads();
+    while server.downloads() < before + 3 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(client.verifier().serials(), [OLD.serial]);
+    assert_eq!(send_coupon(&client).await.expect("verified"), "9867041");
 }

@@ -1,6 +1,9 @@
 //! The notification handler (`wechatpay_apiv3::notify`) against the official wechatpay-go
 //! notification vector (reference B.9.3), a COUPON.USE notification derived from the B.9.5 #5
 //! ciphertext and signed with the wechatpay-go test key, and every rejection path (C, D.3).
+//!
+//! Long on purpose: one test per step and rejection path of the handler, sharing the vectors
+//! and the signing helper at the top.
 
 use std::sync::Arc;
 
@@ -136,7 +139,7 @@ fn set(headers: &mut Headers, name: &str, value: &str) {
 }
 
 fn verification(
-    result: Result<wechatpay_apiv3::notify::Notification, NotifyError>,
+    result: Result<wechatpay_apiv3::notify::Notification<NotificationResource>, NotifyError>,
 ) -> VerificationError {
     match result {
         Err(NotifyError::Verification(kind)) => kind,

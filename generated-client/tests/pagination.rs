@@ -11,18 +11,18 @@ use wechatpay_apiv3::api::{Coupon, ListCouponsByFilterQuery};
 use wechatpay_apiv3::error::VerificationError;
 use wechatpay_apiv3::{Client, Error, RetryPolicy};
 
-use support::{MCHID, MERCHANT_SERIAL, Reply, Signing, TestServer, keys};
+use support::{FakeWechatPay, MCHID, MERCHANT_SERIAL, Reply, Signing, keys};
 
 const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
 const PATH: &str = "/v3/marketing/favor/users/oUpF8uMuAJO_M2pxb1Q9zNjWeS6o/coupons";
 
-fn client(server: &TestServer) -> Client {
+fn client(server: &FakeWechatPay) -> Client {
     Client::builder()
         .mchid(MCHID)
         .merchant_serial(MERCHANT_SERIAL)
         .private_key_pem(&keys().merchant_pem)
         .platform_certificate_pem(&keys().platform_cert_pem)
-        .base_url(&server.base_url())
+        .transport(server.clone())
         .retry(
             RetryPolicy::default()
                 .max_attempts(3)
@@ -86,7 +86,7 @@ fn ids(items: &[Result<Coupon, Error>]) -> Vec<String> {
         .collect()
 }
 
-fn targets(server: &TestServer) -> Vec<String> {
+fn targets(server: &FakeWechatPay) -> Vec<String> {
     let requests = server.requests();
     for request in &requests {
         assert_eq!(request.auth, Ok(()), "every page request is signed");
@@ -97,7 +97,7 @@ fn targets(server: &TestServer) -> Vec<String> {
 
 #[tokio::test]
 async fn collects_every_item_across_pages_in_order() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([
         page([1, 2], 5, 0, 2),
         page([3, 4], 5, 1, 2),
@@ -111,7 +111,7 @@ async fn collects_every_item_across_pages_in_order() {
 
 #[tokio::test]
 async fn stops_at_total_count_even_if_the_server_would_answer_more() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([
         page([1, 2], 4, 0, 2),
         page([3, 4], 4, 1, 2),
@@ -125,7 +125,7 @@ async fn stops_at_total_count_even_if_the_server_would_answer_more() {
 
 #[tokio::test]
 async fn stops_at_a_short_page() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([
         page([1, 2, 3], 100, 0, 3),
         page([4], 100, 1, 3),
@@ -138,7 +138,7 @@ async fn stops_at_a_short_page() {
 
 #[tokio::test]
 async fn stops_at_an_empty_page() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([
         page([1, 2], 100, 0, 2),
         page([], 100, 1, 2),
@@ -151,7 +151,7 @@ async fn stops_at_an_empty_page() {
 
 #[tokio::test]
 async fn an_empty_first_page_yields_nothing() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([
         Reply::ok(200, r#"{"total_count":0,"offset":0,"limit":2}"#),
         page([1], 1, 1, 2),
@@ -163,7 +163,7 @@ async fn an_empty_first_page_yields_nothing() {
 
 #[tokio::test]
 async fn an_error_on_page_two_yields_page_one_then_the_error_and_ends() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([
         page([1, 2], 6, 0, 2),
         Reply::error(400, r#"{"code":"PARAM_ERROR","message":"页大小超过阈值"}"#),
@@ -183,7 +183,7 @@ async fn an_error_on_page_two_yields_page_one_then_the_error_and_ends() {
 
 #[tokio::test]
 async fn a_page_that_fails_verification_ends_the_stream_with_the_error() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([
         page([1, 2], 6, 0, 2),
         page([3, 4], 6, 1, 2).signing(Signing::TimestampOffset(-600)),
@@ -203,7 +203,7 @@ async fn a_page_that_fails_verification_ends_the_stream_with_the_error() {
 
 #[tokio::test]
 async fn retry_applies_to_each_page() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([
         page([1, 2], 5, 0, 2),
         Reply::error(500, r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#),
@@ -223,7 +223,7 @@ async fn retry_applies_to_each_page() {
 
 #[tokio::test]
 async fn exhausted_retries_on_a_page_end_the_stream() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     let system_error = || Reply::error(500, r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#);
     server.script([
         page([1, 2], 5, 0, 2),
@@ -245,7 +245,7 @@ async fn exhausted_retries_on_a_page_end_the_stream() {
 
 #[tokio::test]
 async fn starts_at_the_requested_page_and_keeps_the_other_parameters() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([page([7, 8], 9, 3, 2), page([9], 9, 4, 2)]);
     let query = ListCouponsByFilterQuery::new("wx233544546545989")
         .stock_id("9856000")
@@ -267,7 +267,7 @@ async fn starts_at_the_requested_page_and_keeps_the_other_parameters() {
 #[tokio::test]
 async fn without_a_limit_the_first_request_omits_offset_and_the_page_size_comes_from_the_response()
 {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([
         page([1, 2, 3], 100, 0, 3),
         page([4, 5], 100, 1, 3),

@@ -4,8 +4,8 @@
 //! Request-ID, attempt" and for secrets (the merchant private key, the APIv3 key) never to
 //! appear in Debug, Display, errors or logs. These tests install a small capturing
 //! [`Subscriber`] written here (no extra dependency) as the thread's default dispatcher around a
-//! current-thread tokio runtime, so the client, reqwest/hyper and the loopback test server of
-//! `support/` are all polled on the thread that sees it. It records every span (name, target and
+//! current-thread tokio runtime, so the client and the in-memory fake WeChat Pay of `support/`
+//! are all polled on the thread that sees it. It records every span (name, target and
 //! every field value, from `new_span` and from later `record` calls, in order), every event
 //! (level, target, message, fields, and the spans it happened in), then the tests drive the
 //! generated `send_coupon` operation against scripted replies:
@@ -31,6 +31,9 @@
 //! stays registered for the whole binary ([`ANCHOR`]) so that a callsite first reached on a
 //! thread without a subscriber can never be cached as "never" (which would silently hide
 //! events from the capturing threads).
+//!
+//! Long on purpose: the capturing subscriber (no extra dependency) and the leak scan are written
+//! here, with controls showing that neither passes vacuously.
 
 mod support;
 
@@ -52,7 +55,7 @@ use wechatpay_apiv3::error::VerificationError;
 use wechatpay_apiv3::{Client, ClientBuilder, Error, RetryPolicy};
 
 use support::{
-    MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, Recorded, Reply, Signing, TestServer, keys,
+    FakeWechatPay, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, Recorded, Reply, Signing, keys,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -444,14 +447,14 @@ const PATH_TEMPLATE: &str = "/v3/marketing/favor/users/{openid}/coupons";
 const CALL_SPAN: &str = "wechatpay.call";
 
 /// A client for the test merchant with an APIv3 key and tiny retry backoffs.
-fn builder(base_url: &str) -> ClientBuilder {
+fn builder(server: &FakeWechatPay) -> ClientBuilder {
     Client::builder()
         .mchid(MCHID)
         .merchant_serial(MERCHANT_SERIAL)
         .private_key_pem(&keys().merchant_pem)
         .platform_certificate_pem(&keys().platform_cert_pem)
         .api_v3_key(API_V3_KEY)
-        .base_url(base_url)
+        .transport(server.clone())
         .retry(
             RetryPolicy::default()
                 .max_attempts(3)
@@ -503,9 +506,9 @@ impl Run {
 /// Sends the generated `send_coupon` operation against `replies`, everything captured.
 fn run(replies: Vec<Reply>) -> Run {
     let ((result, requests, client_debug), captured) = capture(|| async move {
-        let server = TestServer::start().await;
+        let server = FakeWechatPay::new();
         server.script(replies);
-        let client = builder(&server.base_url()).build().expect("client builds");
+        let client = builder(&server).build().expect("client builds");
         let body = SendCouponBody::new(
             "9856000",
             "89560002019101000121",
@@ -776,6 +779,7 @@ fn control_secrets() -> (Secrets, String) {
     let signature = FAKE_SIGNATURE.repeat(6);
     let request = Recorded {
         method: "POST".into(),
+        host: "api.mch.weixin.qq.com".into(),
         target: SEND_TARGET.into(),
         body: Vec::new(),
         headers: Default::default(),

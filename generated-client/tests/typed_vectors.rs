@@ -16,7 +16,7 @@ use wechatpay_apiv3::auth::{
 use wechatpay_apiv3::error::VerificationError;
 use wechatpay_apiv3::{Client, Error, Method, Operation, RetryPolicy};
 
-use support::{MCHID, MERCHANT_SERIAL, Reply, TestServer, keys};
+use support::{FakeWechatPay, MCHID, MERCHANT_SERIAL, Reply, keys};
 
 const KEY_PEM: &str = include_str!("fixtures/wechatpay-go-test-key.pem");
 const PUBLIC_KEY_PEM: &str = include_str!("fixtures/wechatpay-go-test-pubkey.pem");
@@ -176,14 +176,14 @@ fn b953_reply() -> Reply {
 
 /// A client whose clock reads `now`, verifying with the wechatpay-go test public key registered
 /// as `PUB_KEY_ID_TEST`. It signs with the test server's merchant key, which the server checks.
-fn vector_client(server: &TestServer, now: i64) -> Client {
+fn vector_client(server: &FakeWechatPay, now: i64) -> Client {
     Client::builder()
         .mchid(MCHID)
         .merchant_serial(MERCHANT_SERIAL)
         .private_key_pem(&keys().merchant_pem)
         .public_key_pem(B953_SERIAL, PUBLIC_KEY_PEM)
         .clock(Arc::new(FixedClock(now)))
-        .base_url(&server.base_url())
+        .transport(server.clone())
         .retry(RetryPolicy::none())
         .build()
         .expect("client builds")
@@ -191,7 +191,7 @@ fn vector_client(server: &TestServer, now: i64) -> Client {
 
 #[tokio::test]
 async fn b95_3_typed_send_coupon_verifies_and_decodes_the_vector_response() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([b953_reply()]);
     let client = vector_client(&server, B953_TIMESTAMP);
 
@@ -225,7 +225,7 @@ async fn b95_3_typed_send_coupon_verifies_and_decodes_the_vector_response() {
 
 #[tokio::test]
 async fn b95_3_is_accepted_anywhere_inside_the_window() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     for now in [B953_TIMESTAMP - 299, B953_TIMESTAMP + 299] {
         server.script([b953_reply()]);
         let sent = vector_client(&server, now)
@@ -243,7 +243,7 @@ async fn b95_3_is_accepted_anywhere_inside_the_window() {
 
 #[tokio::test]
 async fn b95_3_is_stale_300_seconds_later() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     for (now, skew) in [(B953_TIMESTAMP + 300, 300), (B953_TIMESTAMP - 300, -300)] {
         server.script([b953_reply()]);
         let err = vector_client(&server, now)
@@ -277,7 +277,7 @@ async fn b95_3_is_stale_300_seconds_later() {
 
 #[tokio::test]
 async fn b95_3_tampered_vector_body_is_rejected() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     let mut reply = b953_reply();
     reply.body = br#"{"coupon_id":"9867042"}"#.to_vec();
     server.script([reply]);
@@ -304,7 +304,7 @@ async fn b95_3_tampered_vector_body_is_rejected() {
 
 #[tokio::test]
 async fn b95_2_typed_list_call_sends_the_declaration_order_target() {
-    let server = TestServer::start().await;
+    let server = FakeWechatPay::new();
     server.script([Reply::ok(
         200,
         r#"{"data":[],"total_count":0,"offset":0,"limit":10}"#,
@@ -314,7 +314,7 @@ async fn b95_2_typed_list_call_sends_the_declaration_order_target() {
         .merchant_serial(MERCHANT_SERIAL)
         .private_key_pem(&keys().merchant_pem)
         .platform_certificate_pem(&keys().platform_cert_pem)
-        .base_url(&server.base_url())
+        .transport(server.clone())
         .retry(RetryPolicy::none())
         .build()
         .expect("client builds");

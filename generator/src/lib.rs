@@ -42,8 +42,8 @@ pub struct GeneratedFile {
 pub struct Generated {
     /// `api.rs`, which includes the others from `OUT_DIR`.
     pub root: GeneratedFile,
-    /// One file per spec file with types or operations, then `paths.rs` (the client chain) and
-    /// `catalog.rs` (operations as data).
+    /// One file per spec file with types or operations, then `paths.rs` (the client chain),
+    /// `catalog.rs` (operations as data) and `server.rs` (the server side).
     pub files: Vec<GeneratedFile>,
 }
 
@@ -88,16 +88,17 @@ pub fn generate_sources(sources: &[Source], root_name: &str) -> Result<Generated
     let parts = emit::parts(&api);
     // Emitting and formatting dominate; parts are independent, so use every core. Results keep
     // their part's index, so the output does not depend on scheduling. The parts drawn from the
-    // whole spec (chain, catalogue, root; the last three) are the largest: they start first, so
-    // that no core is left finishing one of them alone at the end.
+    // whole spec (chain, catalogue, server side, root; the last four) are the largest: they
+    // start first, so that no core is left finishing one of them alone at the end.
     let mut order: Vec<usize> = (0..parts.len()).collect();
-    order.rotate_right(3.min(parts.len()));
+    order.rotate_right(4.min(parts.len()));
     let scheduled: Vec<emit::Part<'_>> = order.iter().map(|&i| parts[i]).collect();
     let mut rendered_in_order = parallel::map(&scheduled, |part| {
         let (file_name, from) = match part {
             emit::Part::Module(module) => (format!("{}.rs", module.name), module.spec_file.clone()),
             emit::Part::Paths => (format!("{}.rs", naming::PATHS_MODULE), all.clone()),
             emit::Part::Catalog => (format!("{}.rs", naming::CATALOG_MODULE), all.clone()),
+            emit::Part::Server => (format!("{}.rs", naming::SERVER_MODULE), all.clone()),
             emit::Part::Root => ("api.rs".to_string(), all.clone()),
         };
         let tokens = emit::emit_part(&api, *part, &include);

@@ -3,27 +3,39 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use wechatpay_generator::{display_root, load};
 
-const USAGE: &str = "usage: wechatpay-gen <check|print> [SPEC_DIR]
+/// Checks the WeChat Pay APIv3 spec, or prints the Rust generated from it.
+#[derive(Debug, Parser)]
+#[command(name = "wechatpay-gen", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-  check   validate the spec; print every problem with a code frame; exit 1 if any
-  print   print the generated Rust for the spec to stdout (api.rs, then each file it includes)
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate the spec; print every problem with a code frame; exit 1 if any.
+    Check(SpecDir),
+    /// Print the generated Rust for the spec to stdout (api.rs, then each file it includes).
+    Print(SpecDir),
+}
 
-SPEC_DIR defaults to ./spec";
+#[derive(Debug, clap::Args)]
+struct SpecDir {
+    /// The spec folder.
+    #[arg(value_name = "SPEC_DIR", default_value = "spec")]
+    dir: PathBuf,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (command, dir) = match args.as_slice() {
-        [command] => (command.as_str(), PathBuf::from("spec")),
-        [command, dir] => (command.as_str(), PathBuf::from(dir)),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    let cli = Cli::parse();
+    let dir = match &cli.command {
+        Command::Check(spec) | Command::Print(spec) => &spec.dir,
     };
-    let root = display_root(&dir);
-    let sources = match load::read_dir(&dir, &root) {
+    let root = display_root(dir);
+    let sources = match load::read_dir(dir, &root) {
         Ok(sources) => sources,
         Err(diags) => {
             for d in diags {
@@ -32,8 +44,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match command {
-        "check" => match wechatpay_generator::check_sources(&sources) {
+    match cli.command {
+        Command::Check(_) => match wechatpay_generator::check_sources(&sources) {
             Ok(files) => {
                 let operations: usize = files
                     .iter()
@@ -65,7 +77,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        "print" => match wechatpay_generator::generate_sources(&sources, &root) {
+        Command::Print(_) => match wechatpay_generator::generate_sources(&sources, &root) {
             Ok(generated) => {
                 println!("// ===== api.rs =====\n{}", generated.root.source);
                 for file in &generated.files {
@@ -80,9 +92,27 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
-        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use std::path::Path;
+
+    #[test]
+    fn command_line() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["wechatpay-gen", "check"]).unwrap();
+        assert!(matches!(cli.command, Command::Check(SpecDir { dir }) if dir == Path::new("spec")));
+        let cli = Cli::try_parse_from(["wechatpay-gen", "print", "other/spec"]).unwrap();
+        assert!(
+            matches!(cli.command, Command::Print(SpecDir { dir }) if dir == Path::new("other/spec"))
+        );
+        let err = Cli::try_parse_from(["wechatpay-gen", "chekc"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("check"), "{err}");
+        assert!(Cli::try_parse_from(["wechatpay-gen"]).is_err());
     }
 }

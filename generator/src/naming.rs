@@ -56,11 +56,18 @@ pub const PATHS_MODULE: &str = "paths";
 /// The module of the operation catalogue, in the generated root.
 pub const CATALOG_MODULE: &str = "catalog";
 
+/// The module of the server side (routes, decoding, the `Handlers` trait), in the generated
+/// root; compiled with the client crate's `server` feature.
+pub const SERVER_MODULE: &str = "server";
+
 /// The associated const of an operation struct holding its catalogue entry.
 pub const CATALOG_ENTRY: &str = "CATALOG";
 
+/// The associated const holding the parameters of an operation's catalogue entry.
+pub const CATALOG_PARAMS: &str = "CATALOG_PARAMS";
+
 /// Module names the generated root uses for its own files: no spec file may generate them.
-pub const RESERVED_MODULES: &[&str] = &[PATHS_MODULE, CATALOG_MODULE, "api"];
+pub const RESERVED_MODULES: &[&str] = &[PATHS_MODULE, CATALOG_MODULE, SERVER_MODULE, "api"];
 
 /// The fields of a generated operation struct besides its path parameters: a path parameter of
 /// that name would clash with them.
@@ -183,6 +190,11 @@ pub fn operation_struct(id: &str) -> Name {
 /// The query struct of an operation: `SendCoupon` -> `SendCouponQuery`.
 pub fn query_struct(operation: &Name) -> Name {
     Name::new(format!("{operation}{QUERY_SUFFIX}"))
+}
+
+/// The method of the server's `Handlers` trait for an operation: `send_coupon` stays.
+pub fn handler_method(id: &str) -> Name {
+    value_name(id)
 }
 
 /// The chain method of an HTTP method: `get`, `post`, …

@@ -4,7 +4,7 @@ Usage: python3 python_client.py public-key|platform
 
 Reads the variables `wechatpay-sandbox` prints (WECHATPAY_BASE_URL, WECHATPAY_MCHID,
 WECHATPAY_MCH_SERIAL, WECHATPAY_PRIVATE_KEY, WECHATPAY_PUBLIC_KEY, WECHATPAY_PUBLIC_KEY_ID,
-WECHATPAY_API_V3_KEY) and optionally INTEROP_OPENID, INTEROP_LOST_OPENID, INTEROP_PREFIX.
+WECHATPAY_APIV3_KEY) and optionally INTEROP_OPENID, INTEROP_LOST_OPENID, INTEROP_PREFIX.
 
 In public-key mode the SDK verifies responses with the WeChat Pay public key; in platform mode it
 downloads and decrypts the platform certificate from GET /v3/certificates with the APIv3 key and
@@ -48,7 +48,7 @@ def make_client(mode):
         private_key=read(env("WECHATPAY_PRIVATE_KEY")),
         cert_serial_no=env("WECHATPAY_MCH_SERIAL"),
         appid=APPID,
-        apiv3_key=env("WECHATPAY_API_V3_KEY"),
+        apiv3_key=env("WECHATPAY_APIV3_KEY"),
         timeout=(5, 30),
     )
     if mode == "public-key":

@@ -7,8 +7,8 @@ use wechatpay_apiv3::Timestamp;
 use wechatpay_apiv3::api::ErrorCode;
 use wechatpay_apiv3::auth::{NonceSource as _, RandomNonce, aead};
 
+use crate::app::App;
 use crate::reply::{ApiFailure, Reply};
-use crate::routes::App;
 use crate::stocks::wire_time;
 
 /// WeChat Pay's answer to a merchant without platform certificates (public-key mode only).

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use wechatpay_apiv3::auth::{Clock, SystemClock};
 
+use crate::app::SpecAnswers;
 use crate::error::SandboxError;
 use crate::keys::{DEFAULT_MCHID, SandboxKeys};
 use crate::stocks::{Stock, read_stocks_file};
@@ -85,6 +86,8 @@ pub struct SandboxConfig {
     pub(crate) max_body_bytes: usize,
     /// Notify URL and retries ([`crate::notifier`]; its builder methods live there).
     pub(crate) notify: crate::notifier::NotifySettings,
+    /// Operations whose stateful handler is switched off.
+    pub(crate) spec_answers: SpecAnswers,
 }
 
 impl Default for SandboxConfig {
@@ -101,6 +104,7 @@ impl Default for SandboxConfig {
             log_requests: false,
             max_body_bytes: 1 << 20,
             notify: crate::notifier::NotifySettings::default(),
+            spec_answers: SpecAnswers::default(),
         }
     }
 }
@@ -121,6 +125,7 @@ impl fmt::Debug for SandboxConfig {
             )
             .field("log_requests", &self.log_requests)
             .field("notify", &self.notify)
+            .field("spec_answers", &self.spec_answers)
             .finish_non_exhaustive()
     }
 }
@@ -214,6 +219,21 @@ impl SandboxConfig {
     /// otherwise only emits `tracing` events).
     pub fn log_requests(mut self, log: bool) -> Self {
         self.log_requests = log;
+        self
+    }
+
+    /// Switches the sandbox's own handler of `operation` (a spec id such as `query_callback`)
+    /// off: it answers from the spec instead, like an operation the sandbox has no handler for
+    /// (see [`SpecAnswers`]). [`Sandbox::start`](crate::Sandbox::start) rejects an id that is
+    /// not in the spec.
+    pub fn answer_from_spec(mut self, operation: impl Into<String>) -> Self {
+        self.spec_answers.operations.insert(operation.into());
+        self
+    }
+
+    /// Every operation answers from the spec: a stateless mock of the whole spec.
+    pub fn answer_all_from_spec(mut self) -> Self {
+        self.spec_answers.all = true;
         self
     }
 

@@ -1,7 +1,8 @@
-//! A local server that behaves like WeChat Pay APIv3 for the spec'd cash-coupon operations —
-//! think stripe-mock. It checks request signatures for real, signs every response, keeps
-//! stocks with budgets, honours `out_request_no` idempotency, pages like the spec says, answers
-//! with the official error codes, and injects faults on demand.
+//! A local server that behaves like WeChat Pay APIv3 for every operation of the spec — think
+//! stripe-mock. It checks request signatures for real, signs every response, decodes and
+//! validates every request the way the spec says, keeps stocks with budgets, honours
+//! `out_request_no` idempotency, pages like the spec says, answers with the official error
+//! codes, and injects faults on demand.
 //!
 //! Use it in-process from tests and examples, or run the `wechatpay-sandbox` binary and point
 //! any APIv3 client (Python, Node, Go, …) at it.
@@ -49,6 +50,42 @@
 //! `Wechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048`, a unique `Request-ID` and, with a body,
 //! `Content-Type: application/json`.
 //!
+//! # How an operation reaches the sandbox
+//!
+//! The sandbox is built on the server side the generator emits from `spec/` (the client
+//! crate's `server` feature, [`wechatpay_apiv3::server`]), so it serves whatever the spec
+//! declares, with no Rust written per operation:
+//!
+//! 1. **Routing** — the generated route table matches the raw (percent-encoded) path against
+//!    every path template of the spec: an unknown path is `404 NOT_FOUND`, a known path with
+//!    another method `405 METHOD_NOT_ALLOWED` with `Allow` (both without authentication, like a
+//!    gateway, and both signed).
+//! 2. **Decoding and validation** — after authentication, the matched operation's input is
+//!    decoded into its generated request type (path parameters percent-decoded, the query into
+//!    the query type, the JSON body into the body type; required fields at any depth, known
+//!    enum values, defaults filled in) and checked with the spec's `validate()`. Every failure
+//!    is `400 PARAM_ERROR` whose `detail` names the input — a JSON pointer for body fields
+//!    (`/stock_use_rule/max_coupons`), the name for query (`limit`, with `location: query`) and
+//!    path parameters (`location: uri_template`) — with its value and the issue.
+//! 3. **Handling** — the typed input goes to the generated `Handlers` trait
+//!    ([`wechatpay_apiv3::api::server::Handlers`]). The sandbox implements its methods for
+//!    the cash-coupon family (the state described below); **every other operation answers from
+//!    the spec**: a signed `200` with the response type's `example:` values, else values
+//!    derived from its types and constraints (required fields present, lengths and ranges met,
+//!    enum values valid, times in RFC 3339 `+08:00`), or `204 No Content` for an operation
+//!    without a response body. So an operation added to `spec/` answers here after
+//!    `cargo build`, through the typed client chain and `wxpay` alike.
+//!
+//! To give an operation state, override its method in `sandbox/src/handlers/` (one module per
+//! resource family; the typed input arrives decoded and valid, the output is the generated
+//! response type, an error is an [`ApiFailure`](wechatpay_apiv3::server::Rejection) with the
+//! official code) and keep the state under `sandbox/src/state/`. Constraints the spec states
+//! are never checked again by hand: the spec's `validate()` has already run.
+//!
+//! [`SandboxConfig::answer_from_spec`] (or `PUT /sandbox/spec-answers`, [`SpecAnswers`])
+//! switches a handler off again, so the operation answers from the spec: what a client sees
+//! of an operation that only exists in YAML.
+//!
 //! | route | operation ID | behaviour |
 //! |---|---|---|
 //! | `POST /v3/marketing/favor/users/{openid}/coupons` | `send_coupon` | see [`Sandbox`] "Send coupon" |
@@ -63,12 +100,13 @@
 //! | `GET /v3/marketing/favor/stocks/{stock_id}/use-flow` (`refund-flow`, `use-flow-by-day`, `refund-flow-by-day`) | `stock_use_flow` (`stock_refund_flow`, `stock_use_flow_by_day`, `stock_refund_flow_by_day`) | 〃 |
 //! | `POST`, `GET /v3/marketing/favor/callbacks` | `set_callback`, `query_callback` | 〃 |
 //! | `GET /mkt/storage/bill/download?bill_params=…` | `download_flow_file` | a flow file: no authentication, **not signed**, no faults |
-//! | `GET /v3/certificates` | `download_certificates` | the platform certificate, AES-256-GCM encrypted with the APIv3 key |
+//! | `GET /v3/certificates` | `download_certificates` | the platform certificate, AES-256-GCM encrypted with the APIv3 key (not in the spec) |
+//! | any other operation of the spec | its ID | answers from the spec (see above) |
 //! | anything else under `/` | `unknown` | `404 NOT_FOUND` (no authentication) |
 //!
 //! # Stocks, coupons, flows and the notify URL
 //!
-//! Every request is parsed into the generated request types and checked with their generated
+//! Every request is decoded into the generated request types and checked with their generated
 //! `validate()` (`400 PARAM_ERROR` naming the field), as for send coupon. Then:
 //!
 //! * **Create stock**: `NORMAL` stocks only (others `400 PARAM_ERROR`), `fixed_normal_coupon`
@@ -93,7 +131,7 @@
 //!   `status`. A stock naming no available merchants is available at its creator.
 //! * **Modify goods ids**: a 单品 stock (created with `available_items`) that is not stopped;
 //!   deletes, then adds (absent deletes and present adds are no-ops); at least one goods id
-//!   must remain (`至少需要保留一个商品编码`), at most 50.
+//!   must remain (`至少需要保留一个商品编码`), at most the spec's `max_items` of `available_items`.
 //! * **Coupon detail**: a coupon of that openid the caller created or sent (`404` otherwise);
 //!   a coupon received under another `appid` → `400 INVALID_REQUEST`.
 //! * **Flows**: the signed JSON answer links a CSV at `/mkt/storage/bill/download` on this
@@ -122,14 +160,19 @@
 //! | `DELETE /sandbox/faults/random` | turns the random mode off (`204`) |
 //! | `GET /sandbox/faults/applied` | the faults applied so far |
 //! | `GET /sandbox/stocks`, `PUT /sandbox/stocks` | list; add or replace one [`Stock`] or an array |
+//! | `GET /sandbox/spec-answers`, `PUT /sandbox/spec-answers` | which operations answer from the spec ([`SpecAnswers`]: `{"all":false,"operations":["query_callback"]}`) |
 //! | `GET /sandbox/coupons?openid=…` | the user's coupons |
 //! | `POST /sandbox/coupons/consume` | `{"openid","coupon_id"}`: mark a coupon used (已实扣) and send its `COUPON.USE` notification ([`Sandbox::notifications`]) |
 
+mod app;
+mod args;
 mod certificates;
 mod config;
 mod error;
 mod faults;
+mod handlers;
 pub mod keys;
+mod listener;
 mod notifier;
 mod protocol;
 mod reply;
@@ -148,6 +191,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wechatpay_apiv3::api::Coupon;
 
+pub use app::SpecAnswers;
+pub use args::SandboxArgs;
 pub use certificates::NO_PLATFORM_CERTIFICATE;
 pub use config::{ResponseSigning, SandboxConfig};
 pub use error::SandboxError;
@@ -165,9 +210,9 @@ pub use shell::{shell_quote, shutdown_signal};
 pub use state::SandboxState;
 pub use stocks::{CouponKind, Stock, StockStatus, default_stocks};
 
+use crate::app::App;
+use crate::listener::{Connection, SandboxListener};
 use crate::protocol::{Authenticator, ResponseSigner};
-use crate::routes::App;
-use crate::server::{Connection, SandboxListener};
 
 /// How long [`Sandbox::shutdown`] waits for open connections before closing them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -179,12 +224,13 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// `POST /v3/marketing/favor/users/{openid}/coupons`, body [`SendCouponBody`]. Checks, in
 /// order (each failure is the first that applies):
 ///
-/// 1. `openid` (percent-decoded) is 1–128 valid characters → else `400 PARAM_ERROR`,
+/// 1. `openid` percent-decodes to UTF-8 and is present → else `400 PARAM_ERROR`,
 ///    `detail.location = "uri_template"`.
 /// 2. The body is JSON of the generated `SendCouponBody` shape → else `400 PARAM_ERROR`
 ///    (a missing field is named in `detail.field`).
-/// 3. The generated `validate()` passes → else `400 PARAM_ERROR` with `detail {field: "/stock_id",
-///    value, issue, location: "body"}`.
+/// 3. The generated `validate()` passes for the path and the body (the spec's lengths,
+///    charsets and ranges) → else `400 PARAM_ERROR` with `detail {field: "/stock_id", value,
+///    issue, location: "body"}` (`field: "openid"`, `location: "uri_template"` for the path).
 /// 4. Idempotency on (calling merchant, `stock_creator_mchid`, `out_request_no`): the same
 ///    request again → `200` with the *same* `coupon_id`, even after the budget ran out or the
 ///    stock was paused; the same key with any other difference (openid, stock_id, appid,
@@ -203,17 +249,18 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 ///
 /// # List coupons
 ///
-/// `GET /v3/marketing/favor/users/{openid}/coupons?appid=…`, query parsed from the raw query
+/// `GET /v3/marketing/favor/users/{openid}/coupons?appid=…`, query decoded from the raw query
 /// string into the generated `ListCouponsByFilterQuery` and checked with its `validate()`.
-/// `appid` missing → `400 PARAM_ERROR appid 必填`; `limit` over 100 → `400 PARAM_ERROR
-/// 页大小超过阈值`; a repeated parameter or an unknown `status` → `400 PARAM_ERROR`.
+/// `appid` missing → `400 PARAM_ERROR appid 必填`; `limit` above the spec's maximum →
+/// `400 PARAM_ERROR 页大小超过阈值` (the page size of every paginated operation says so); a
+/// repeated parameter or a `status` the spec does not list → `400 PARAM_ERROR`.
 /// Only coupons sent under that `appid` are seen. Filters: `stock_id`, `creator_mchid`,
 /// `sender_mchid` (all that are given apply; with none of the three merchant filters, the
 /// coupons the caller created or sent); `status=SENDED` → usable coupons, `USED` → usable and
 /// used ones, absent → all; `business_type=MULTIUSE` → none (the sandbox has no 消费金).
 /// With `available_mchid`, `stock_id`, `status`, `offset` and `limit` are ignored and every
 /// usable coupon at that merchant is returned (`offset` 0, `limit` = the count). `offset` is
-/// a page index (page `offset` of size `limit`, default 20), `total_count` the number of
+/// a page index (page `offset` of size `limit`, the spec's default when absent), `total_count` the number of
 /// matches. Coupons are in issue order and render with `coupon_id`, `out_request_no`,
 /// `create_time` (RFC 3339, +08:00), availability and activation times, `no_cash`,
 /// `singleitem`, and `normal_coupon_information` or `cut_to_message` by stock type
@@ -269,6 +316,7 @@ impl Sandbox {
             Vec::new()
         };
         stocks.extend(config.stocks.iter().cloned());
+        config.spec_answers.check()?;
         let state = SandboxState::new(keys.mchid(), Arc::clone(&config.clock), stocks)?;
 
         let listener = tokio::net::TcpListener::bind(config.addr)
@@ -312,9 +360,11 @@ impl Sandbox {
             max_body_bytes: config.max_body_bytes,
             notifier,
             base_url: format!("http://{advertised}"),
+            router: wechatpay_apiv3::server::Router::new(&wechatpay_apiv3::api::server::SCHEMA),
+            spec_answers: std::sync::Mutex::new(config.spec_answers.clone()),
         });
         let service =
-            routes::router(Arc::clone(&app)).into_make_service_with_connect_info::<Connection>();
+            server::router(Arc::clone(&app)).into_make_service_with_connect_info::<Connection>();
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let task = runtime.spawn(async move {
             let serve = axum::serve(SandboxListener::new(listener), service)
@@ -410,6 +460,20 @@ impl Sandbox {
     /// Stocks and coupons, for inspection and set-up.
     pub fn state(&self) -> &SandboxState {
         &self.app.state
+    }
+
+    /// Which operations answer from the spec instead of from the sandbox's state.
+    pub fn spec_answers(&self) -> SpecAnswers {
+        self.app.spec_answers()
+    }
+
+    /// Changes which operations answer from the spec, while the sandbox runs (what
+    /// `PUT /sandbox/spec-answers` does).
+    ///
+    /// # Errors
+    /// [`SandboxError::Config`] for an operation id that is not in the spec.
+    pub fn set_spec_answers(&self, answers: SpecAnswers) -> Result<(), SandboxError> {
+        self.app.set_spec_answers(answers)
     }
 
     /// Marks a coupon used (已实扣), as if the user had paid with it, and sends its

@@ -16,10 +16,10 @@ use wechatpay_apiv3::auth::{
 };
 
 use crate::Sandbox;
+use crate::app::App;
 use crate::config::{ResponseSigning, SandboxConfig};
 use crate::error::SandboxError;
 use crate::keys::SandboxKeys;
-use crate::routes::App;
 use crate::stocks::wire_time;
 
 /// The event type of a used cash coupon.

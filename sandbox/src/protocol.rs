@@ -11,10 +11,10 @@ use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use wechatpay_apiv3::auth::{
-    AuthorizationParams, Clock, HEADER_NONCE, HEADER_SERIAL, HEADER_SIGNATURE,
-    HEADER_SIGNATURE_TYPE, HEADER_TIMESTAMP, MAX_CLOCK_SKEW_SECS, NonceSource as _, RandomNonce,
-    SIGNATURE_TYPE, request_message, response_message,
+    AuthorizationParams, Clock, MAX_CLOCK_SKEW_SECS, NonceSource as _, RandomNonce, SIGNATURE_TYPE,
+    request_message,
 };
+use wechatpay_apiv3::server::AnswerSignature;
 
 use crate::config::ResponseSigning;
 use crate::faults::Fault;
@@ -248,26 +248,23 @@ impl ResponseSigner {
             if shape == Some(Fault::StaleTimestamp) {
                 timestamp -= STALE_BY_SECS;
             }
-            let timestamp = timestamp.to_string();
-            let nonce = RandomNonce.nonce();
-            let mut signature = self
-                .keys
-                .platform_signing_key()
-                .sign_base64(&response_message(&timestamp, &nonce, &body));
-            if shape == Some(Fault::TamperedSignature) {
-                signature = flip_bit(&signature);
-            }
             let serial = self.serial_for(request_serial);
-            let serial = if shape == Some(Fault::WrongSerial) {
-                wrong_serial(serial)
-            } else {
-                serial.to_owned()
-            };
-            insert(&mut headers, HEADER_TIMESTAMP, &timestamp);
-            insert(&mut headers, HEADER_NONCE, &nonce);
-            insert(&mut headers, HEADER_SERIAL, &serial);
-            insert(&mut headers, HEADER_SIGNATURE, &signature);
-            insert(&mut headers, HEADER_SIGNATURE_TYPE, SIGNATURE_TYPE);
+            let mut signed = AnswerSignature::sign(
+                self.keys.platform_signing_key(),
+                serial,
+                timestamp,
+                &RandomNonce.nonce(),
+                &body,
+            );
+            if shape == Some(Fault::TamperedSignature) {
+                signed.signature = flip_bit(&signed.signature);
+            }
+            if shape == Some(Fault::WrongSerial) {
+                signed.serial = wrong_serial(serial);
+            }
+            for (name, value) in signed.headers() {
+                insert(&mut headers, name, value);
+            }
         }
         for (name, value) in extra {
             headers.insert(name, value);

@@ -1,9 +1,12 @@
-//! What a route hands back before signing: status, exact body bytes, extra headers; and the
-//! APIv3 error body `{"code","message","detail"}`.
+//! What the sandbox hands the signer: status, exact body bytes, extra headers. Error answers
+//! are the client crate's server-side [`Rejection`](wechatpay_apiv3::server::Rejection) (the
+//! APIv3 error body `{"code","message","detail"}`), named here as the sandbox has always
+//! called them.
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use serde::Serialize;
-use wechatpay_apiv3::api::ErrorCode;
+use wechatpay_apiv3::server::Answer;
+pub(crate) use wechatpay_apiv3::server::{Detail as ErrorDetail, Rejection as ApiFailure};
 
 /// An unsigned response: the signer adds the `Wechatpay-*`, `Request-ID` and `Content-Type`
 /// headers over exactly these body bytes.
@@ -24,12 +27,10 @@ impl Reply {
                 body,
                 headers: Vec::new(),
             },
-            Err(e) => ApiFailure::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::SystemError,
-                format!("系统错误：响应无法序列化（{e}）"),
-            )
-            .into(),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot serialize a sandbox answer");
+                ApiFailure::system().into()
+            }
         }
     }
 
@@ -48,131 +49,28 @@ impl Reply {
     }
 }
 
-/// The `detail` of an APIv3 error: which input is wrong, where, and why.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub(crate) struct ErrorDetail {
-    /// A JSON pointer (`/stock_id`) for body fields, the name for query and path parameters.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) field: Option<String>,
-    /// The rejected value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) value: Option<serde_json::Value>,
-    /// What is wrong.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) issue: Option<String>,
-    /// `body`, `query`, `uri_template` or `header`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) location: Option<String>,
-}
-
-impl ErrorDetail {
-    pub(crate) fn at(location: &str, field: impl Into<String>) -> Self {
-        ErrorDetail {
-            field: Some(field.into()),
-            location: Some(location.to_owned()),
-            ..ErrorDetail::default()
-        }
-    }
-
-    pub(crate) fn issue(mut self, issue: impl Into<String>) -> Self {
-        self.issue = Some(issue.into());
-        self
-    }
-
-    pub(crate) fn value(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-
-/// A non-2xx APIv3 answer.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ApiFailure {
-    pub(crate) status: StatusCode,
-    pub(crate) code: ErrorCode,
-    pub(crate) message: String,
-    /// Boxed: keeps `Result<_, ApiFailure>` small.
-    pub(crate) detail: Option<Box<ErrorDetail>>,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: &'a ErrorCode,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<&'a ErrorDetail>,
-}
-
-impl ApiFailure {
-    pub(crate) fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiFailure {
-            status,
-            code,
-            message: message.into(),
-            detail: None,
-        }
-    }
-
-    pub(crate) fn detail(mut self, detail: ErrorDetail) -> Self {
-        self.detail = Some(Box::new(detail));
-        self
-    }
-
-    /// `400 PARAM_ERROR`.
-    pub(crate) fn param(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, ErrorCode::ParamError, message)
-    }
-
-    /// `401 SIGN_ERROR`.
-    pub(crate) fn sign(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::SignError, message)
-    }
-
-    /// `500 SYSTEM_ERROR`.
-    pub(crate) fn system() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::SystemError,
-            "系统错误，请使用相同参数稍后重新调用",
-        )
-    }
-
-    /// `429 FREQUENCY_LIMITED`.
-    pub(crate) fn rate_limited() -> Self {
-        Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::FrequencyLimited,
-            "频率超限，请降低请求接口频率",
-        )
-    }
-
-    /// `404 NOT_FOUND` for a path the sandbox does not serve.
-    pub(crate) fn not_found(method: &str, path: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::Unknown("NOT_FOUND".to_owned()),
-            format!("请求的资源不存在：{method} {path}"),
-        )
-    }
-}
-
 impl From<ApiFailure> for Reply {
     fn from(failure: ApiFailure) -> Reply {
-        let body = ErrorBody {
-            code: &failure.code,
-            message: &failure.message,
-            detail: failure.detail.as_deref(),
-        };
-        let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| {
-            // Strings and an enum always serialize; keep a valid error body regardless.
-            r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#.as_bytes().to_vec()
-        });
         Reply {
-            status: failure.status,
-            body: bytes,
+            status: status(failure.status),
+            body: failure.to_body(),
             headers: Vec::new(),
         }
     }
+}
+
+impl From<Answer> for Reply {
+    fn from(answer: Answer) -> Reply {
+        Reply {
+            status: status(answer.status),
+            body: answer.body,
+            headers: Vec::new(),
+        }
+    }
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 #[cfg(test)]
@@ -180,7 +78,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn error_body_shape() {
+    fn failures_keep_their_status_and_body() {
         let reply: Reply = ApiFailure::param("appid 必填")
             .detail(ErrorDetail::at("query", "appid").issue("missing"))
             .into();
@@ -188,12 +86,6 @@ mod tests {
         assert_eq!(
             String::from_utf8(reply.body).unwrap(),
             r#"{"code":"PARAM_ERROR","message":"appid 必填","detail":{"field":"appid","issue":"missing","location":"query"}}"#
-        );
-        let reply: Reply = ApiFailure::not_found("GET", "/x").into();
-        assert!(
-            String::from_utf8(reply.body)
-                .unwrap()
-                .starts_with(r#"{"code":"NOT_FOUND""#)
         );
     }
 }

@@ -1,153 +1,242 @@
-//! The TCP side: a listener whose connections can be cut without a response
-//! ([`Fault::ConnectionReset`](crate::Fault::ConnectionReset)), and the serve task.
+//! Request handling: one handler sees every request, finds where it goes, applies faults,
+//! authenticates, runs the operation and signs the answer.
+//!
+//! The order for an API request is: read the raw request-target and body → resolve (the
+//! generated route table, or an endpoint outside the spec) → take a fault → (before-processing
+//! fault) → authenticate → decode, validate and handle through the generated `dispatch` →
+//! (after-processing fault) → sign (and shape). Unknown paths get `404 NOT_FOUND` and known
+//! paths with another method `405` (with `Allow`), without authentication, like a gateway.
 
-use std::io;
-use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
-use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{ALLOW, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, Uri};
+use axum::response::Response;
+use wechatpay_apiv3::api::server::dispatch;
+use wechatpay_apiv3::auth::HEADER_SERIAL;
 
-/// Accepts TCP connections and wraps each in a [`CuttableStream`].
-pub(crate) struct SandboxListener {
-    inner: TcpListener,
+use crate::app::App;
+use crate::certificates;
+use crate::faults::{Fault, FaultPhase};
+use crate::listener::Connection;
+use crate::protocol::Caller;
+use crate::reply::{ApiFailure, ErrorDetail, Reply};
+use crate::routes::{self, Target};
+
+/// The router: a single fallback handler, so that nothing (no path normalisation, no
+/// extractor) touches the request before the raw target is read.
+pub(crate) fn router(app: Arc<App>) -> Router {
+    Router::new().fallback(handle).with_state(app)
 }
 
-impl SandboxListener {
-    pub(crate) fn new(inner: TcpListener) -> Self {
-        SandboxListener { inner }
+/// What the handler knows about the request being answered, for signing and logging.
+struct Exchange {
+    peer: Option<std::net::SocketAddr>,
+    method: String,
+    target: String,
+    request_serial: Option<String>,
+    request_id: String,
+    fault: Option<(Fault, FaultPhase)>,
+}
+
+async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
+    let connection = request
+        .extensions()
+        .get::<ConnectInfo<Connection>>()
+        .map(|info| info.0.clone());
+    let (parts, body) = request.into_parts();
+    // The request-target exactly as received: never decoded, re-encoded or reordered.
+    let target = raw_target(&parts.uri);
+    let path = parts.uri.path().to_owned();
+    let mut exchange = Exchange {
+        peer: connection.as_ref().map(|c| c.peer),
+        method: parts.method.as_str().to_owned(),
+        target,
+        request_serial: parts
+            .headers
+            .get(HEADER_SERIAL)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        request_id: app.signer.next_request_id(),
+        fault: None,
+    };
+    let body = match axum::body::to_bytes(body, app.max_body_bytes).await {
+        Ok(body) => body,
+        Err(e) => {
+            let failure =
+                ApiFailure::param(format!("请求体无法读取或超过 {} 字节", app.max_body_bytes))
+                    .detail(ErrorDetail::at("body", "/").issue(e.to_string()));
+            return finish(&app, &exchange, failure.into(), None);
+        }
+    };
+    // Kept apart from `exchange` (which the fault below updates): the matched request borrows it.
+    let raw = exchange.target.clone();
+    let target = routes::resolve(&app, &parts.method, &path, &raw, &body);
+    let operation = match target {
+        Target::Download => {
+            let response = routes::download(&app, &exchange.target);
+            log(&app, &exchange, response.status().as_str(), None);
+            return response;
+        }
+        Target::Admin => {
+            let reply = routes::admin(&app, &parts.method, &path, &exchange.target, &body);
+            return finish(&app, &exchange, reply, None);
+        }
+        ref other => other.operation(),
+    };
+
+    exchange.fault = app.faults.take(operation, &exchange.method, &path);
+    if let Some((fault, FaultPhase::BeforeProcessing)) = exchange.fault {
+        match fault {
+            Fault::Status500 => return finish(&app, &exchange, ApiFailure::system().into(), None),
+            Fault::RateLimited => return finish(&app, &exchange, rate_limited(), None),
+            Fault::ConnectionReset => return cut(&app, &exchange, connection.as_ref()),
+            Fault::Delay(delay) => tokio::time::sleep(delay).await,
+            _ => {}
+        }
     }
+
+    let reply = process(&app, &exchange, target, &path, &parts.headers, &body);
+
+    let mut shape = None;
+    match exchange.fault {
+        Some((fault, FaultPhase::AfterProcessing)) => match fault {
+            Fault::Status500 => return finish(&app, &exchange, ApiFailure::system().into(), None),
+            Fault::RateLimited => return finish(&app, &exchange, rate_limited(), None),
+            Fault::ConnectionReset => return cut(&app, &exchange, connection.as_ref()),
+            Fault::Delay(delay) => tokio::time::sleep(delay).await,
+            other => shape = Some(other),
+        },
+        Some((fault, FaultPhase::BeforeProcessing)) if fault.shapes_response() => {
+            shape = Some(fault);
+        }
+        _ => {}
+    }
+    finish(&app, &exchange, reply, shape)
 }
 
-impl Listener for SandboxListener {
-    type Io = CuttableStream;
-    type Addr = SocketAddr;
+fn raw_target(uri: &Uri) -> String {
+    uri.path_and_query()
+        .map_or_else(|| uri.path(), |pq| pq.as_str())
+        .to_owned()
+}
 
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.inner.accept().await {
-                Ok((stream, addr)) => {
-                    // Small signed responses should not wait for Nagle.
-                    if let Err(e) = stream.set_nodelay(true) {
-                        tracing::trace!(error = %e, "cannot set TCP_NODELAY");
-                    }
-                    return (
-                        CuttableStream {
-                            stream,
-                            cut: Arc::new(AtomicBool::new(false)),
-                        },
-                        addr,
-                    );
-                }
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
+/// Authenticates and runs an API request.
+fn process(
+    app: &App,
+    exchange: &Exchange,
+    target: Target<'_>,
+    path: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Reply {
+    let caller: Caller = match &target {
+        Target::NotFound | Target::Admin | Target::Download => {
+            return ApiFailure::not_found(&exchange.method, path).into();
+        }
+        Target::WrongMethod { allow, .. } => {
+            let reply: Reply = ApiFailure::method_not_allowed(&exchange.method, allow).into();
+            return match HeaderValue::from_str(allow) {
+                Ok(allow) => reply.header(ALLOW, allow),
+                Err(_) => reply,
+            };
+        }
+        Target::Spec(_) | Target::Certificates => {
+            match app
+                .auth
+                .authenticate(&exchange.method, &exchange.target, headers, body)
+            {
+                Ok(caller) => caller,
+                Err(failure) => return failure.into(),
             }
         }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
+    };
+    match target {
+        Target::Spec(request) => match dispatch(app, &caller, &request) {
+            Ok(answer) => answer.into(),
+            Err(failure) => failure.into(),
+        },
+        Target::Certificates => certificates::download(app),
+        _ => ApiFailure::not_found(&exchange.method, path).into(),
     }
 }
 
-/// A TCP stream that fails every read and write once cut, so the HTTP server drops the
-/// connection without writing the response it was about to send.
-pub(crate) struct CuttableStream {
-    stream: TcpStream,
-    cut: Arc<AtomicBool>,
+fn rate_limited() -> Reply {
+    let reply: Reply = ApiFailure::rate_limited().into();
+    reply.header(RETRY_AFTER, HeaderValue::from_static("0"))
 }
 
-impl CuttableStream {
-    fn check(&self) -> io::Result<()> {
-        if self.cut.load(Ordering::Acquire) {
-            Err(io::Error::new(
-                io::ErrorKind::ConnectionReset,
-                "connection cut by an injected fault",
-            ))
-        } else {
-            Ok(())
+/// Cuts the connection: the response returned here is never written.
+fn cut(app: &App, exchange: &Exchange, connection: Option<&Connection>) -> Response {
+    match connection {
+        Some(connection) => {
+            connection.cut();
+            log(app, exchange, "connection cut, no response", None);
+            finish_quietly(app, exchange, ApiFailure::system().into())
         }
+        // Only reachable if the router is served by something else than `Sandbox::start`.
+        None => finish(app, exchange, ApiFailure::system().into(), None),
     }
 }
 
-impl AsyncRead for CuttableStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_read(cx, buf)
+fn finish(app: &App, exchange: &Exchange, reply: Reply, shape: Option<Fault>) -> Response {
+    let summary = summary(&reply);
+    let response = app.signer.sign(
+        reply,
+        exchange.request_serial.as_deref(),
+        &exchange.request_id,
+        shape,
+    );
+    log(app, exchange, &summary, shape);
+    response
+}
+
+fn finish_quietly(app: &App, exchange: &Exchange, reply: Reply) -> Response {
+    app.signer.sign(
+        reply,
+        exchange.request_serial.as_deref(),
+        &exchange.request_id,
+        None,
+    )
+}
+
+/// `200`, or `400 PARAM_ERROR` for an error body.
+fn summary(reply: &Reply) -> String {
+    let code = if reply.status.is_success() {
+        None
+    } else {
+        serde_json::from_slice::<serde_json::Value>(&reply.body)
+            .ok()
+            .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned))
+    };
+    match code {
+        Some(code) => format!("{} {code}", reply.status.as_u16()),
+        None => reply.status.as_u16().to_string(),
     }
 }
 
-impl AsyncWrite for CuttableStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
-    }
-}
-
-/// Per-connection information handed to the request handler: the peer and the switch that
-/// cuts the connection.
-#[derive(Clone, Debug)]
-pub(crate) struct Connection {
-    cut: Arc<AtomicBool>,
-    pub(crate) peer: SocketAddr,
-}
-
-impl Connection {
-    /// Makes the connection fail: the response being produced is never written and the socket
-    /// is closed.
-    pub(crate) fn cut(&self) {
-        self.cut.store(true, Ordering::Release);
-    }
-}
-
-impl Connected<IncomingStream<'_, SandboxListener>> for Connection {
-    fn connect_info(stream: IncomingStream<'_, SandboxListener>) -> Self {
-        Connection {
-            cut: Arc::clone(&stream.io().cut),
-            peer: *stream.remote_addr(),
-        }
+fn log(app: &App, exchange: &Exchange, outcome: &str, shape: Option<Fault>) {
+    let fault = exchange
+        .fault
+        .map(|(fault, phase)| format!(" [fault {fault}, {phase:?}]"))
+        .or_else(|| shape.map(|fault| format!(" [fault {fault}]")))
+        .unwrap_or_default();
+    tracing::info!(
+        peer = ?exchange.peer,
+        method = %exchange.method,
+        target = %exchange.target,
+        request_id = %exchange.request_id,
+        outcome,
+        fault = %fault,
+        "sandbox request"
+    );
+    if app.log_requests {
+        eprintln!(
+            "{} {} -> {outcome} (Request-ID {}){fault}",
+            exchange.method, exchange.target, exchange.request_id
+        );
     }
 }

@@ -27,7 +27,7 @@ impl Sandbox {
             ),
             ("WECHATPAY_PUBLIC_KEY", path(|f| &f.public_key)),
             ("WECHATPAY_PUBLIC_KEY_ID", keys.public_key_id().to_owned()),
-            ("WECHATPAY_API_V3_KEY", keys.api_v3_key().to_owned()),
+            ("WECHATPAY_APIV3_KEY", keys.api_v3_key().to_owned()),
         ]
     }
 
@@ -37,6 +37,20 @@ impl Sandbox {
             .into_iter()
             .map(|(name, value)| format!("export {name}={}\n", shell_quote(&value)))
             .collect()
+    }
+
+    /// Which operations answer from the spec instead of from the sandbox's state, in words, for
+    /// the banners of the sandbox binary and `wxpay sandbox`.
+    pub fn spec_answers_summary(&self) -> String {
+        let answers = self.spec_answers();
+        if answers.all {
+            "every operation".to_owned()
+        } else if answers.operations.is_empty() {
+            "the operations without a handler".to_owned()
+        } else {
+            let named: Vec<String> = answers.operations.into_iter().collect();
+            format!("{}, and the operations without a handler", named.join(", "))
+        }
     }
 
     /// A client builder already pointed at this sandbox: base URL, merchant ID, serial and

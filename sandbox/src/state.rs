@@ -23,7 +23,7 @@ mod lifecycle;
 mod queries;
 
 pub(crate) use callbacks::CallbackSetting;
-pub(crate) use flows::FlowKind;
+pub(crate) use flows::{FlowFile, FlowKind};
 pub(crate) use lifecycle::StockAction;
 pub(crate) use queries::StockListKind;
 
@@ -465,8 +465,9 @@ impl SandboxState {
             })
             .collect();
         let total = matching.len();
-        let limit = query.limit.map_or(DEFAULT_PAGE_SIZE, |l| l as usize);
-        let offset = query.offset.unwrap_or(0) as usize;
+        // The decoder has given absent parameters the spec's defaults.
+        let limit = query.limit.unwrap_or_default() as usize;
+        let offset = query.offset.unwrap_or_default() as usize;
         let data = matching
             .into_iter()
             .skip(offset.saturating_mul(limit))
@@ -480,9 +481,6 @@ impl SandboxState {
         }
     }
 }
-
-/// The documented default page size.
-pub(crate) const DEFAULT_PAGE_SIZE: usize = 20;
 
 /// One page of the list operation.
 pub(crate) struct ListPage {

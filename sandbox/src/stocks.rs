@@ -22,6 +22,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, UtcOffset};
 use wechatpay_apiv3::Timestamp;
+use wechatpay_apiv3::api::CouponRule;
+use wechatpay_apiv3::api::server::SCHEMA;
+use wechatpay_apiv3::server::Constraints;
+use wechatpay_apiv3::wire::{FieldPath, check_length};
 
 use crate::error::SandboxError;
 
@@ -267,21 +271,17 @@ impl Stock {
     /// the constraints the coupon type of the API imposes.
     pub(crate) fn resolve(&mut self, mchid: &str, now: OffsetDateTime) -> Result<(), SandboxError> {
         let bad = |why: String| SandboxError::Config(format!("stock {:?}: {why}", self.stock_id));
-        let chars = |s: &str| s.chars().count();
-        if !(1..=20).contains(&chars(&self.stock_id)) {
-            return Err(bad("stock_id must be 1-20 characters".into()));
-        }
         if self.creator_mchid.is_empty() {
             self.creator_mchid = mchid.to_owned();
         }
-        if chars(&self.creator_mchid) > 20 {
-            return Err(bad("creator_mchid must be at most 20 characters".into()));
-        }
-        if !(1..=20).contains(&chars(&self.stock_name)) {
-            return Err(bad("stock_name must be 1-20 characters".into()));
-        }
-        if !(1..=3000).contains(&chars(&self.description)) {
-            return Err(bad("description must be 1-3000 characters".into()));
+        // A stock is shown as the API's `Stock`: its texts must fit that type's spec.
+        for (field, value) in [
+            ("stock_id", &self.stock_id),
+            ("stock_creator_mchid", &self.creator_mchid),
+            ("stock_name", &self.stock_name),
+            ("description", &self.description),
+        ] {
+            spec_length(field, value).map_err(bad)?;
         }
         let amounts = match self.kind {
             CouponKind::Normal {
@@ -342,15 +342,11 @@ impl Stock {
                 ))
             })?;
         }
-        if let Some(item) = self
-            .available_items
-            .iter()
-            .find(|i| !(1..=128).contains(&chars(i)))
-        {
-            return Err(bad(format!(
-                "available item {item:?} must be 1-128 characters"
-            )));
-        }
+        // Goods ids as the spec's `CouponRule.available_items` states them (each item's length).
+        CouponRule::new()
+            .available_items(self.available_items.clone())
+            .validate(&FieldPath::root("stock"))
+            .map_err(|e| bad(e.to_string()))?;
         Ok(())
     }
 
@@ -474,6 +470,18 @@ fn parse_stocks(text: &str) -> Result<(Vec<Stock>, bool), String> {
     }
 }
 
+/// Checks a text field of the API's `Stock` type against the spec's lengths, with the client's
+/// own check (a required text is not empty).
+fn spec_length(field: &'static str, value: &str) -> Result<(), String> {
+    let spec = SCHEMA.fields_of("Stock").iter().find(|f| f.wire == field);
+    let constraints = spec.map_or(Constraints::NONE, |f| f.constraints);
+    let min = constraints
+        .min_length
+        .or(spec.is_some_and(|f| f.required).then_some(1));
+    let at = FieldPath::root("stock");
+    check_length(&at.field(field), value, min, constraints.max_length).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,6 +524,15 @@ mod tests {
             "2024-08-18T23:59:59+08:00"
         );
         let mut bad = Stock::normal("", "", 1, 1, 1);
+        assert!(bad.resolve("1", now).is_err());
+        // The spec's `Stock.stock_id` is at most 20 characters.
+        let mut bad = Stock::normal("9".repeat(21), "", 1, 1, 1);
+        let err = bad.resolve("1", now).unwrap_err().to_string();
+        assert!(
+            err.contains("stock.stock_id") && err.contains("at most 20"),
+            "{err}"
+        );
+        let mut bad = Stock::normal("1", "", 1, 1, 1).name("");
         assert!(bad.resolve("1", now).is_err());
         let mut bad = Stock::normal("1", "", 1, 1, 1).available(
             Timestamp::from_wire("2024-05-20T00:00:00+08:00"),

@@ -149,7 +149,7 @@ async fn errors_surface_typed() {
         .unwrap_err();
     let api = err.as_api().expect("API error");
     assert_eq!(
-        (api.status, api.code.clone()),
+        (api.status, api.code()),
         (404, Some(ErrorCode::ResourceNotExists))
     );
     assert!(api.request_id.is_some());
@@ -175,7 +175,7 @@ async fn errors_surface_typed() {
         .await
         .unwrap_err();
     assert_eq!(
-        err.as_api().and_then(|a| a.code.clone()),
+        err.as_api().and_then(|a| a.code()),
         Some(ErrorCode::NotEnough)
     );
     assert!(!err.is_retryable());

@@ -193,7 +193,7 @@ fn api(err: &Error) -> (u16, ErrorCode) {
     let api = err
         .as_api()
         .unwrap_or_else(|| panic!("expected an API error, got {err}"));
-    (api.status, api.code.clone().expect("an error code"))
+    (api.status, api.code().expect("an error code"))
 }
 
 fn message(err: &Error) -> String {
@@ -607,7 +607,7 @@ async fn list_stocks_pages_and_filters() {
     assert_eq!(ids, [AUTHORIZED_STOCK]);
 
     // `offset` is required by WeChat Pay, even for the first page: the typed query takes it as a
-    // constructor argument, and the sandbox's raw-query check is unit-tested in routes/input.rs.
+    // constructor argument, and the sandbox's check of the raw query is in tests/decoding.rs.
     let err = stocks()
         .get(ListStocksQuery::new(0, 5, &mchid).status(StockStatus::from("gone")))
         .await
@@ -745,6 +745,23 @@ async fn merchants_items_and_goods_ids() {
     assert_eq!(api(&err), (400, ErrorCode::ParamError));
     assert!(message(&err).contains("至少需要保留一个商品编码"));
     assert_eq!(items().await, expected);
+    // What remains must still be a valid `available_items` of the spec: at most 50.
+    let more =
+        |from: usize, count: usize| (from..from + count).map(|i| format!("more-{i}")).collect();
+    s.stock(&stock_id)
+        .modify_goods_id()
+        .post(ModifyStockGoodsIdsBody::new(&mchid).add_goods_id_list(more(0, 50 - expected.len())))
+        .await
+        .expect("50 goods ids");
+    let err = s
+        .stock(&stock_id)
+        .modify_goods_id()
+        .post(ModifyStockGoodsIdsBody::new(&mchid).add_goods_id_list(more(50, 1)))
+        .await
+        .unwrap_err();
+    assert_eq!(api(&err), (400, ErrorCode::ParamError), "{err}");
+    assert!(message(&err).contains("51"), "{}", message(&err));
+    assert_eq!(items().await.len(), 50);
     let err = s
         .stock(&stock_id)
         .modify_goods_id()

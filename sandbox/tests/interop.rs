@@ -385,7 +385,7 @@ impl SandboxProcess {
             "WECHATPAY_PLATFORM_CERTS",
             "WECHATPAY_PUBLIC_KEY",
             "WECHATPAY_PUBLIC_KEY_ID",
-            "WECHATPAY_API_V3_KEY",
+            "WECHATPAY_APIV3_KEY",
         ] {
             assert!(
                 process.env.iter().any(|(n, _)| n == name),

@@ -280,7 +280,7 @@ async fn a_thousand_sends_under_random_faults_issue_each_coupon_once() {
         // The status is definite; the code is readable unless the fault truncated the body.
         assert_eq!(api.status, 404, "{record:?}");
         assert!(
-            api.code.is_none() || api.code == Some(ErrorCode::ResourceNotExists),
+            api.code().is_none() || api.code() == Some(ErrorCode::ResourceNotExists),
             "{record:?}"
         );
     }

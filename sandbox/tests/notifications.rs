@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use common::{Harness, keys, send_body};
-use wechatpay_apiv3::api::CouponStatus;
+use wechatpay_apiv3::api::{CouponStatus, NotificationResource};
 use wechatpay_apiv3::auth::{ApiV3Key, FixedClock, Verifier};
 use wechatpay_apiv3::error::VerificationError;
 use wechatpay_apiv3::notify::{Notification, NotificationHandler, NotifyError};
@@ -30,7 +30,7 @@ const HANG_GUARD: Duration = Duration::from_secs(60);
 struct Received {
     headers: HeaderMap,
     body: Bytes,
-    result: Result<Notification, NotifyError>,
+    result: Result<Notification<NotificationResource>, NotifyError>,
     answered: u16,
 }
 

@@ -16,7 +16,13 @@ pub struct World {
 }
 
 /// Starts a sandbox whose keys live in a fresh folder named after `name` and this process.
+#[allow(dead_code, reason = "not every test binary needs the default sandbox")]
 pub fn start(name: &str) -> World {
+    start_with(name, |config| config)
+}
+
+/// [`start`], with the configuration adjusted by `configure`.
+pub fn start_with(name: &str, configure: impl FnOnce(SandboxConfig) -> SandboxConfig) -> World {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -25,7 +31,7 @@ pub fn start(name: &str) -> World {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
     let keys = SandboxKeys::load_or_create(&dir).expect("sandbox keys");
     let sandbox = runtime
-        .block_on(Sandbox::start(SandboxConfig::with_keys(keys)))
+        .block_on(Sandbox::start(configure(SandboxConfig::with_keys(keys))))
         .expect("sandbox starts");
     World {
         sandbox,

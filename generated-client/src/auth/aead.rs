@@ -30,7 +30,7 @@ impl ApiV3Key {
     pub fn new(key: impl Into<Vec<u8>>) -> Result<Self, Error> {
         let key = key.into();
         if key.len() != 32 {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "the APIv3 key must be exactly 32 bytes, got {}",
                 key.len()
             )));
@@ -90,14 +90,11 @@ pub fn decrypt(
     let nonce = gcm_nonce(nonce)?;
     let mut in_out = STANDARD
         .decode(ciphertext_b64)
-        .map_err(|e| Error::Config(format!("AEAD ciphertext is not valid Base64: {e}")))?;
+        .map_err(|e| Error::config_with("AEAD ciphertext is not valid Base64", e))?;
     let plaintext = key
         .open_in_place(nonce, Aad::from(associated_data.as_bytes()), &mut in_out)
         .map_err(|_| {
-            Error::Config(
-                "AEAD decryption failed: wrong key, nonce or associated data, or tampered ciphertext"
-                    .into(),
-            )
+            Error::config("AEAD decryption failed: wrong key, nonce or associated data, or tampered ciphertext")
         })?;
     let len = plaintext.len();
     in_out.truncate(len);
@@ -119,7 +116,7 @@ pub fn encrypt(
     let nonce = gcm_nonce(nonce)?;
     let mut in_out = plaintext.to_vec();
     key.seal_in_place_append_tag(nonce, Aad::from(associated_data.as_bytes()), &mut in_out)
-        .map_err(|_| Error::Config("AEAD encryption failed".into()))?;
+        .map_err(|_| Error::config("AEAD encryption failed"))?;
     Ok(STANDARD.encode(in_out))
 }
 
@@ -129,19 +126,18 @@ fn gcm_key(key: &[u8]) -> Result<LessSafeKey, Error> {
         24 => &AES_192_GCM,
         32 => &AES_256_GCM,
         n => {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "AES-GCM key must be 32 bytes (16 or 24 only for test vectors), got {n}"
             )));
         }
     };
-    let key = UnboundKey::new(algorithm, key)
-        .map_err(|_| Error::Config("AES-GCM key rejected".into()))?;
+    let key = UnboundKey::new(algorithm, key).map_err(|_| Error::config("AES-GCM key rejected"))?;
     Ok(LessSafeKey::new(key))
 }
 
 fn gcm_nonce(nonce: &str) -> Result<Nonce, Error> {
     Nonce::try_assume_unique_for_key(nonce.as_bytes()).map_err(|_| {
-        Error::Config(format!(
+        Error::config(format!(
             "AES-GCM nonce must be {NONCE_LEN} bytes, got {}",
             nonce.len()
         ))

@@ -7,6 +7,7 @@
 /// returned as found; comparing it with [`SIGNATURE_TYPE`](super::SIGNATURE_TYPE) is up to the
 /// caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AuthorizationParams {
     /// The scheme before the first space, e.g. `WECHATPAY2-SHA256-RSA2048`.
     pub scheme: String,

@@ -39,14 +39,14 @@ impl MerchantPrivateKey {
     /// `RSA PRIVATE KEY` gets a hint on how to convert it) or the key is not a usable RSA key.
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
         let der = PrivatePkcs8KeyDer::from_pem_slice(pem.as_bytes()).map_err(|e| {
-            Error::Config(format!(
+            Error::config(format!(
                 "merchant private key: {}",
                 describe_private_pem_error(pem.as_bytes(), &e)
             ))
         })?;
         // KeyRejected only names a reason ("InvalidEncoding", ...), never key bytes.
         let key = RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()).map_err(|e| {
-            Error::Config(format!(
+            Error::config(format!(
                 "merchant private key: not a usable PKCS#8 RSA key ({e})"
             ))
         })?;
@@ -60,13 +60,15 @@ impl MerchantPrivateKey {
     pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         let pem = std::fs::read_to_string(path).map_err(|e| {
-            Error::Config(format!(
-                "cannot read merchant private key file {}: {e}",
-                path.display()
-            ))
+            Error::config_with(
+                format!("cannot read merchant private key file {}", path.display()),
+                e,
+            )
         })?;
         Self::from_pem(&pem).map_err(|e| match e {
-            Error::Config(message) => Error::Config(format!("{message} (file {})", path.display())),
+            Error::Config(config) => {
+                Error::config(format!("{} (file {})", config.message(), path.display()))
+            }
             other => other,
         })
     }
@@ -97,7 +99,7 @@ impl MerchantPrivateKey {
             .key
             .public_key()
             .as_der()
-            .map_err(|_| Error::Config("cannot encode the merchant public key".into()))?;
+            .map_err(|_| Error::config("cannot encode the merchant public key"))?;
         WechatPayPublicKey::from_spki_der(spki.as_ref())
     }
 }
@@ -163,7 +165,7 @@ impl WechatPayPublicKey {
                 }
                 other => describe_pem_error(&other),
             };
-            Error::Config(format!("WeChat Pay public key: {why}"))
+            Error::config(format!("WeChat Pay public key: {why}"))
         })?;
         Self::from_spki_der(der.as_ref())
     }
@@ -174,7 +176,7 @@ impl WechatPayPublicKey {
     /// [`Error::Config`] when the bytes are not an RSA public key of 2048–8192 bits.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
         let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der).map_err(|e| {
-            Error::Config(format!(
+            Error::config(format!(
                 "WeChat Pay public key: not an RSA public key of 2048-8192 bits ({e})"
             ))
         })?;
@@ -198,21 +200,22 @@ impl WechatPayPublicKey {
                 pem::Error::NoItemsFound => "no `-----BEGIN CERTIFICATE-----` section found".into(),
                 other => describe_pem_error(&other),
             };
-            Error::Config(format!("platform certificate: {why}"))
+            Error::config(format!("platform certificate: {why}"))
         })?;
         let cert = Certificate::from_der(der.as_ref())
-            .map_err(|e| Error::Config(format!("platform certificate: not valid X.509 ({e})")))?;
+            .map_err(|e| Error::config(format!("platform certificate: not valid X.509 ({e})")))?;
         let tbs = cert.tbs_certificate();
         let serial = serial_hex(tbs.serial_number().as_bytes());
         let spki = tbs.subject_public_key_info().to_der().map_err(|e| {
-            Error::Config(format!(
+            Error::config(format!(
                 "platform certificate {serial}: cannot encode its public key ({e})"
             ))
         })?;
         let key = Self::from_spki_der(&spki).map_err(|e| match e {
-            Error::Config(message) => {
-                Error::Config(format!("platform certificate {serial}: {message}"))
-            }
+            Error::Config(config) => Error::config(format!(
+                "platform certificate {serial}: {}",
+                config.message()
+            )),
             other => other,
         })?;
         Ok((serial, key))

@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::types;
 use crate::ir::{Api, CatalogParam, OperationDef, ParamKind, ParamLocation, Ty};
-use crate::naming::ident;
+use crate::naming::{self, ident};
 
 fn param(param: &CatalogParam) -> TokenStream {
     let name = &param.wire;
@@ -29,13 +29,13 @@ fn param(param: &CatalogParam) -> TokenStream {
     let required = param.required;
     let doc = &param.doc;
     quote! {
-        crate::dynamic::ParamInfo {
-            name: #name,
-            location: crate::dynamic::Location::#location,
-            kind: crate::dynamic::ValueKind::#kind,
-            required: #required,
-            doc: #doc,
-        }
+        crate::dynamic::ParamInfo::new(
+            #name,
+            crate::dynamic::Location::#location,
+            crate::dynamic::ValueKind::#kind,
+            #required,
+            #doc,
+        )
     }
 }
 
@@ -44,9 +44,14 @@ fn param(param: &CatalogParam) -> TokenStream {
 pub fn entry(op: &OperationDef) -> TokenStream {
     let info = info(op);
     let ty = &op.struct_name;
-    let name = crate::naming::ident(crate::naming::CATALOG_ENTRY);
+    let name = ident(naming::CATALOG_ENTRY);
+    let params_name = ident(naming::CATALOG_PARAMS);
+    let params = op.catalog_params.iter().map(param);
     quote! {
         impl #ty {
+            /// The parameters of [`Self::CATALOG`].
+            const #params_name: &[crate::dynamic::ParamInfo] = &[#(#params),*];
+
             /// This operation as the catalogue ([`catalog::OPERATIONS`](super::catalog::OPERATIONS))
             /// lists it.
             pub const #name: crate::dynamic::OperationInfo = #info;
@@ -54,32 +59,34 @@ pub fn entry(op: &OperationDef) -> TokenStream {
     }
 }
 
+/// Built with the runtime's `const fn`s, not a struct literal: the struct is
+/// `#[non_exhaustive]`, and generated code compiled outside the client crate (the shape corpus)
+/// must compile too.
 fn info(op: &OperationDef) -> TokenStream {
-    let params = op.catalog_params.iter().map(param);
     let id = &op.id;
     let method = ident(op.method.variant());
     let path = &op.path;
-    let summary = op.summary.clone().unwrap_or_default();
-    let description = op.description.as_deref().map(str::trim).unwrap_or_default();
-    let has_body = op.body.is_some();
-    let paginated = op.pagination.is_some();
-    let key = match &op.idempotency {
-        crate::ir::Idempotency::Key(key) => quote!(Some(#key)),
-        _ => quote!(None),
-    };
-    quote! {
-        crate::dynamic::OperationInfo {
-            id: #id,
-            method: crate::Method::#method,
-            path: #path,
-            summary: #summary,
-            description: #description,
-            params: &[#(#params),*],
-            has_body: #has_body,
-            paginated: #paginated,
-            idempotency_key: #key,
-        }
+    let mut tokens = quote!(crate::dynamic::OperationInfo::new(#id, crate::Method::#method, #path));
+    if let Some(summary) = &op.summary {
+        tokens = quote!(#tokens.summary(#summary));
     }
+    if let Some(description) = op.description.as_deref().map(str::trim) {
+        tokens = quote!(#tokens.description(#description));
+    }
+    if !op.catalog_params.is_empty() {
+        let params_name = ident(naming::CATALOG_PARAMS);
+        tokens = quote!(#tokens.params(Self::#params_name));
+    }
+    if op.body.is_some() {
+        tokens = quote!(#tokens.with_body());
+    }
+    if op.pagination.is_some() {
+        tokens = quote!(#tokens.paginated());
+    }
+    if let crate::ir::Idempotency::Key(key) = &op.idempotency {
+        tokens = quote!(#tokens.idempotency_key(#key));
+    }
+    tokens
 }
 
 fn constructor(op: &OperationDef) -> TokenStream {

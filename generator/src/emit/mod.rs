@@ -5,6 +5,7 @@ mod catalog;
 mod client_tree;
 mod docs;
 mod operations;
+mod server;
 mod types;
 
 use proc_macro2::TokenStream;
@@ -22,12 +23,14 @@ pub enum Part<'a> {
     Paths,
     /// The operation catalogue (`catalog.rs`).
     Catalog,
+    /// The server side (`server.rs`): routes, decoding, the handler trait.
+    Server,
     /// The root (`api.rs`): module declarations, re-exports, `ErrorCode`, notifications.
     Root,
 }
 
 /// Every file to generate, in output order: one module per spec file that declares types or
-/// operations, then the chain, the catalogue and the root.
+/// operations, then the chain, the catalogue, the server side and the root.
 pub fn parts(api: &Api) -> Vec<Part<'_>> {
     let mut parts: Vec<Part<'_>> = api
         .modules
@@ -35,7 +38,7 @@ pub fn parts(api: &Api) -> Vec<Part<'_>> {
         .filter(|m| has_content(m))
         .map(Part::Module)
         .collect();
-    parts.extend([Part::Paths, Part::Catalog, Part::Root]);
+    parts.extend([Part::Paths, Part::Catalog, Part::Server, Part::Root]);
     parts
 }
 
@@ -50,6 +53,7 @@ pub fn emit_part(api: &Api, part: Part<'_>, include: &dyn Fn(&str) -> TokenStrea
         Part::Module(module) => self::module(module),
         Part::Paths => client_tree::client_tree(&api.tree),
         Part::Catalog => catalog::catalog(api),
+        Part::Server => server::server(api),
         Part::Root => root(api, include),
     }
 }
@@ -109,7 +113,19 @@ fn error_codes(codes: &[ErrorCodeDef]) -> TokenStream {
             }
         }
     };
-    types::open_enum(&ident("ErrorCode"), doc, &variants, status_fn)
+    let error_code = types::open_enum(&ident("ErrorCode"), doc, &variants, status_fn);
+    // The runtime keeps the code as sent; the typed view is the spec's, so it is generated here.
+    quote! {
+        #error_code
+
+        impl crate::error::ApiError {
+            /// The error code; [`ErrorCode::Unknown`] keeps codes the spec does not list. `None` when
+            /// the body was not an APIv3 error object (a gateway page, an empty body).
+            pub fn code(&self) -> Option<ErrorCode> {
+                self.code_str().map(ErrorCode::from)
+            }
+        }
+    }
 }
 
 fn notifications(defs: &[NotificationDef]) -> TokenStream {
@@ -140,6 +156,21 @@ fn notifications(defs: &[NotificationDef]) -> TokenStream {
         let variant = ident(&n.variant);
         let event = &n.event_type;
         quote!(Self::#variant(_) => #event,)
+    });
+    let accessors = defs.iter().map(|n| {
+        let variant = ident(&n.variant);
+        let resource = ident(&n.resource);
+        let method = &n.accessor;
+        let doc = format!(" The resource of a `{}` notification.", n.event_type);
+        quote! {
+            #[doc = #doc]
+            pub fn #method(&self) -> Option<&#resource> {
+                match &self.resource {
+                    NotificationResource::#variant(resource) => Some(resource),
+                    _ => None,
+                }
+            }
+        }
     });
     quote! {
         /// The decrypted `resource` of a notification, typed by its `event_type`.
@@ -178,6 +209,44 @@ fn notifications(defs: &[NotificationDef]) -> TokenStream {
                 }
             }
         }
+
+        impl crate::notify::NotificationEvent for NotificationResource {
+            fn decode(event_type: &str, plaintext: &[u8]) -> Result<Self, serde_json::Error> {
+                NotificationResource::decode(event_type, plaintext)
+            }
+        }
+
+        impl crate::notify::NotificationHandler {
+            /// Verifies, decrypts and decodes one notification into the spec's
+            /// [`NotificationResource`]; see [`handle_as`](Self::handle_as), which this calls.
+            ///
+            /// # Errors
+            /// The first failed step, as a [`NotifyError`](crate::notify::NotifyError).
+            pub fn handle<'h>(
+                &self,
+                headers: impl Fn(&str) -> Option<&'h str>,
+                body: &[u8],
+            ) -> Result<crate::notify::Notification<NotificationResource>, crate::notify::NotifyError> {
+                self.handle_as(headers, body)
+            }
+
+            /// [`handle`](Self::handle) with an HTTP header map; see
+            /// [`handle_http_as`](Self::handle_http_as).
+            ///
+            /// # Errors
+            /// As [`handle`](Self::handle).
+            pub fn handle_http(
+                &self,
+                headers: &crate::notify::HeaderMap,
+                body: &[u8],
+            ) -> Result<crate::notify::Notification<NotificationResource>, crate::notify::NotifyError> {
+                self.handle_http_as(headers, body)
+            }
+        }
+
+        impl crate::notify::Notification<NotificationResource> {
+            #(#accessors)*
+        }
     }
 }
 
@@ -199,6 +268,8 @@ fn root(api: &Api, include: &dyn Fn(&str) -> TokenStream) -> TokenStream {
     let paths_include = include(naming::PATHS_MODULE);
     let catalog = ident(naming::CATALOG_MODULE);
     let catalog_include = include(naming::CATALOG_MODULE);
+    let server = ident(naming::SERVER_MODULE);
+    let server_include = include(naming::SERVER_MODULE);
     let error_code = error_codes(&api.error_codes);
     let notification = notifications(&api.notifications);
     quote! {
@@ -213,6 +284,13 @@ fn root(api: &Api, include: &dyn Fn(&str) -> TokenStream) -> TokenStream {
         /// operations they only know by name.
         pub mod #catalog {
             #catalog_include
+        }
+
+        /// The server side of every operation: routes, typed request decoding and the
+        /// `Handlers` trait (see [`crate::server`]; the sandbox is built on it).
+        #[cfg(feature = "server")]
+        pub mod #server {
+            #server_include
         }
 
         #error_code

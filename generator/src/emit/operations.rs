@@ -178,11 +178,7 @@ fn paginated(op: &OperationDef) -> TokenStream {
             }
 
             fn into_page(response: #response) -> crate::pagination::Page<Self::Item> {
-                crate::pagination::Page {
-                    total: #total,
-                    limit: #page_limit,
-                    items: response.#items,
-                }
+                crate::pagination::Page::new(response.#items, #total, #page_limit)
             }
         }
     }
@@ -282,8 +278,9 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
     let method = ident(op.method.variant());
     let id = &op.id;
     let path = &op.path;
-    let idempotent = op.idempotent();
-    let signed = op.signed_response;
+    // Only what differs from `OperationMeta::new` (not retried, signed answers).
+    let idempotent = op.idempotent().then(|| quote!(.idempotent(true)));
+    let signed = (!op.signed_response).then(|| quote!(.signed_response(false)));
     let query = op.query.as_ref().map(|q| query_struct(q, op, spec_file));
     let paginated = paginated(op);
     let catalog_entry = super::catalog::entry(op);
@@ -306,13 +303,9 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
         impl crate::Operation for #name {
             type Response = #response;
 
-            const META: crate::OperationMeta = crate::OperationMeta {
-                id: #id,
-                method: crate::Method::#method,
-                path_template: #path,
-                idempotent: #idempotent,
-                signed_response: #signed,
-            };
+            const META: crate::OperationMeta = crate::OperationMeta::new(#id, crate::Method::#method, #path)
+                #idempotent
+                #signed;
 
             fn build(&self) -> Result<crate::HttpRequest, crate::Error> {
                 #path_root
@@ -321,11 +314,7 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
                 #body_check
                 #target
                 #query_append
-                Ok(crate::HttpRequest {
-                    method: crate::Method::#method,
-                    path_and_query: target,
-                    body: #body_bytes,
-                })
+                Ok(crate::HttpRequest::new(crate::Method::#method, target, #body_bytes))
             }
         }
 

@@ -32,7 +32,7 @@ impl Charsets {
                 self.defs.push(CharsetDef {
                     name: name.clone(),
                     text: text.to_string(),
-                    ranges,
+                    ranges: ranges.clone(),
                 });
                 name
             }
@@ -40,6 +40,7 @@ impl Charsets {
         Some(CharsetRef {
             name,
             text: text.to_string(),
+            ranges,
         })
     }
 }
@@ -271,6 +272,7 @@ fn lower_operation(
     Some(OperationDef {
         id: decl.id.value.clone(),
         struct_name: op.name.clone(),
+        handler: naming::handler_method(&decl.id.value),
         method,
         path: path.to_string(),
         segments,
@@ -376,6 +378,7 @@ pub fn lower(files: &[SpecFile]) -> Api {
             notifications.push(NotificationDef {
                 event_type: n.event_type.value.clone(),
                 variant: naming::variant_name(&n.event_type.value),
+                accessor: naming::value_name(&naming::variant_name(&n.event_type.value)),
                 resource: naming::type_name(&n.resource.value),
                 original_type: n.original_type.clone(),
                 summary: n.summary.clone(),

@@ -182,6 +182,8 @@ pub struct CharsetRef {
     pub name: Name,
     /// As written in the spec.
     pub text: String,
+    /// Inclusive ranges (the server schema states them as data).
+    pub ranges: Vec<(char, char)>,
 }
 
 /// A charset constant of a module.
@@ -268,6 +270,8 @@ pub struct OperationDef {
     pub id: String,
     /// The request struct name, e.g. `SendCoupon`.
     pub struct_name: Name,
+    /// The method of the server's `Handlers` trait, e.g. `send_coupon`.
+    pub handler: Name,
     /// The method.
     pub method: HttpMethod,
     /// The path template.
@@ -425,6 +429,8 @@ pub struct NotificationDef {
     pub event_type: String,
     /// The variant name, e.g. `CouponUse`.
     pub variant: Name,
+    /// The accessor of its resource on a notification, e.g. `coupon_use`.
+    pub accessor: Name,
     /// The resource type name.
     pub resource: Name,
     /// `resource.original_type`, when documented.

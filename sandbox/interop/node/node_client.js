@@ -5,7 +5,7 @@
 //
 // Reads the variables `wechatpay-sandbox` prints (WECHATPAY_BASE_URL, WECHATPAY_MCHID,
 // WECHATPAY_MCH_SERIAL, WECHATPAY_PRIVATE_KEY, WECHATPAY_PLATFORM_CERTS, WECHATPAY_PUBLIC_KEY,
-// WECHATPAY_PUBLIC_KEY_ID, WECHATPAY_API_V3_KEY) and optionally INTEROP_OPENID,
+// WECHATPAY_PUBLIC_KEY_ID, WECHATPAY_APIV3_KEY) and optionally INTEROP_OPENID,
 // INTEROP_LOST_OPENID, INTEROP_PREFIX.
 //
 // In public-key mode the SDK verifies responses with the WeChat Pay public key. In platform mode
@@ -91,7 +91,7 @@ async function main() {
     // starts from this placeholder too) and copies it at construction, so download with a
     // bootstrap instance whose response transform only decrypts (nothing to verify with yet)…
     certs.any = undefined;
-    const secret = env('WECHATPAY_API_V3_KEY');
+    const secret = env('WECHATPAY_APIV3_KEY');
     const decrypting = (raw) => {
       const answer = JSON.parse(raw);
       for (const { serial_no: serial, encrypt_certificate: c } of answer.data || []) {

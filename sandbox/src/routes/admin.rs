@@ -9,7 +9,7 @@ use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::App;
+use crate::app::{App, SpecAnswers};
 use crate::faults::{Fault, FaultRule};
 use crate::reply::{ApiFailure, ErrorDetail, Reply};
 use crate::stocks::Stock;
@@ -43,7 +43,7 @@ struct Info<'a> {
     response_serial: &'a str,
 }
 
-pub(super) fn handle(app: &App, method: &Method, path: &str, target: &str, body: &[u8]) -> Reply {
+pub(crate) fn handle(app: &App, method: &Method, path: &str, target: &str, body: &[u8]) -> Reply {
     let path = path.trim_end_matches('/');
     match (method, path) {
         (&Method::GET, "/sandbox") => Reply::json(
@@ -71,6 +71,18 @@ pub(super) fn handle(app: &App, method: &Method, path: &str, target: &str, body:
         }
         (&Method::GET, "/sandbox/faults/applied") => {
             Reply::json(StatusCode::OK, &app.faults.applied())
+        }
+        (&Method::GET, "/sandbox/spec-answers") => Reply::json(StatusCode::OK, &app.spec_answers()),
+        (&Method::PUT | &Method::POST, "/sandbox/spec-answers") => {
+            let answers = serde_json::from_slice::<SpecAnswers>(body)
+                .map_err(|e| e.to_string())
+                .and_then(|answers| app.set_spec_answers(answers).map_err(|e| e.to_string()));
+            match answers {
+                Ok(()) => Reply::json(StatusCode::OK, &app.spec_answers()),
+                Err(e) => admin_error(format!(
+                    "应为 {{\"all\": false, \"operations\": [\"query_callback\"]}}：{e}"
+                )),
+            }
         }
         (&Method::GET, "/sandbox/stocks") => Reply::json(StatusCode::OK, &app.state.stocks()),
         (&Method::PUT | &Method::POST, "/sandbox/stocks") => put_stocks(app, body),

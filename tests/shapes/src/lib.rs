@@ -16,11 +16,16 @@
 //! second, configurable code path that could drift from the real one — and it compiles only
 //! against the runtime's *public* API (a generated call to a crate-private helper fails here).
 //!
-//! Two local items shadow the glob: [`api`], this corpus's generated API, and [`Client`]. The
-//! chain's root methods are `impl crate::Client { fn v3() … }`, and an inherent impl must live in
-//! the crate that defines its type, so `Client` is a thin wrapper that derefs to the runtime's
-//! client; chain methods hand `&crate::Client` to `Call::new`, which takes the runtime's, by
-//! deref coercion.
+//! Local items shadow the glob: [`api`], this corpus's generated API, and the types generated
+//! code gives inherent impls — [`Client`] (the chain's root, `impl crate::Client { fn v3() … }`),
+//! [`error::ApiError`] (`code()`), [`notify::NotificationHandler`] (`handle()`) and
+//! [`notify::Notification`] (one accessor per event). An inherent impl must live in the crate
+//! that defines its type, so each is a thin wrapper that derefs to the runtime's type; the
+//! generated methods reach the runtime's through deref (chain methods hand `&crate::Client` to
+//! `Call::new`, which takes the runtime's, by deref coercion).
+//!
+//! The generated server side (`api::server`) compiles with this crate's `server` feature, which
+//! turns on the client's.
 
 pub use wechatpay_apiv3::*;
 
@@ -44,5 +49,78 @@ impl std::ops::Deref for Client {
 
     fn deref(&self) -> &wechatpay_apiv3::Client {
         &self.0
+    }
+}
+
+/// The runtime's errors, with a local [`ApiError`](error::ApiError) for the generated `code()`.
+pub mod error {
+    pub use wechatpay_apiv3::error::*;
+
+    /// The runtime's API error (see the crate docs).
+    #[derive(Debug)]
+    pub struct ApiError(pub wechatpay_apiv3::error::ApiError);
+
+    impl std::ops::Deref for ApiError {
+        type Target = wechatpay_apiv3::error::ApiError;
+
+        fn deref(&self) -> &wechatpay_apiv3::error::ApiError {
+            &self.0
+        }
+    }
+}
+
+/// The runtime's notifications, with local wrappers for the generated `handle()` and
+/// accessors.
+pub mod notify {
+    pub use wechatpay_apiv3::notify::*;
+
+    /// The runtime's notification handler (see the crate docs).
+    #[derive(Debug)]
+    pub struct NotificationHandler(pub wechatpay_apiv3::notify::NotificationHandler);
+
+    impl std::ops::Deref for NotificationHandler {
+        type Target = wechatpay_apiv3::notify::NotificationHandler;
+
+        fn deref(&self) -> &wechatpay_apiv3::notify::NotificationHandler {
+            &self.0
+        }
+    }
+
+    impl NotificationHandler {
+        /// The runtime's `handle_as`, answering this crate's [`Notification`].
+        ///
+        /// # Errors
+        /// As the runtime's.
+        pub fn handle_as<'h, R: NotificationEvent>(
+            &self,
+            headers: impl Fn(&str) -> Option<&'h str>,
+            body: &[u8],
+        ) -> Result<Notification<R>, NotifyError> {
+            self.0.handle_as(headers, body).map(Notification)
+        }
+
+        /// The runtime's `handle_http_as`, answering this crate's [`Notification`].
+        ///
+        /// # Errors
+        /// As the runtime's.
+        pub fn handle_http_as<R: NotificationEvent>(
+            &self,
+            headers: &HeaderMap,
+            body: &[u8],
+        ) -> Result<Notification<R>, NotifyError> {
+            self.0.handle_http_as(headers, body).map(Notification)
+        }
+    }
+
+    /// A runtime notification (see the crate docs).
+    #[derive(Debug)]
+    pub struct Notification<T>(pub wechatpay_apiv3::notify::Notification<T>);
+
+    impl<T> std::ops::Deref for Notification<T> {
+        type Target = wechatpay_apiv3::notify::Notification<T>;
+
+        fn deref(&self) -> &wechatpay_apiv3::notify::Notification<T> {
+            &self.0
+        }
     }
 }

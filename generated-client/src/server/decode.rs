@@ -1,0 +1,439 @@
+//! Decoding a matched request into its operation's typed input, the inverse of the client's
+//! `build()`: path parameters percent-decoded, the query into the query type, the JSON body into
+//! the body type. Every failure is a `400 PARAM_ERROR` whose `detail` names the input the way
+//! WeChat Pay does — a JSON pointer for body fields (`/stock_use_rule/max_coupons`), the name
+//! for query and path parameters — with the rejected value and the issue.
+//!
+//! Field names come from the decoder, never from error text: the [`Schema`] says which fields
+//! are required (checked before typed decoding, so a missing nested field is named with its
+//! full pointer), which enum values exist and what type a parameter's text must parse as;
+//! `serde_path_to_error` gives the path of anything else the typed decoding rejects.
+//!
+//! Two things the decoder does beyond the inverse of `build()`, because a server does them: an
+//! absent field with a spec `default` gets it, and an enum value must be one the spec lists.
+//! WeChat Pay's own documents spell some values in two cases (`COLOR010`, `Color010`), so a
+//! value that matches a listed one ignoring ASCII case is accepted and read as the spec spells
+//! it.
+
+use std::cell::OnceCell;
+
+use percent_encoding::percent_decode_str;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::reject::{Detail, Rejection};
+use super::schema::{FieldSchema, Route, Schema, Segment, ValueSchema};
+use super::values::{Problem, check_object, escape, scalar};
+
+/// The typed input of an operation, decoded from a request (generated for every operation).
+pub trait Decode: Sized {
+    /// Decodes path parameters, query and body; the spec's `validate()` runs afterwards.
+    fn decode(request: &Request<'_>) -> Result<Self, Rejection>;
+}
+
+/// A request matched to an operation, its parts still raw.
+#[derive(Debug)]
+pub struct Request<'a> {
+    schema: &'static Schema,
+    route: &'static Route,
+    params: Vec<&'a str>,
+    query: &'a str,
+    body: &'a [u8],
+    /// The body as decoded (defaults filled in, enum spellings as the spec has them), to echo
+    /// the value a later check rejects.
+    json: OnceCell<Value>,
+}
+
+/// Where an input sits, as `detail.location` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Location {
+    Path,
+    Query,
+    Body,
+}
+
+impl Location {
+    fn as_str(self) -> &'static str {
+        match self {
+            Location::Path => "uri_template",
+            Location::Query => "query",
+            Location::Body => "body",
+        }
+    }
+}
+
+impl<'a> Request<'a> {
+    pub(crate) fn new(
+        schema: &'static Schema,
+        route: &'static Route,
+        params: Vec<&'a str>,
+        query: &'a str,
+        body: &'a [u8],
+    ) -> Self {
+        Request {
+            schema,
+            route,
+            params,
+            query,
+            body,
+            json: OnceCell::new(),
+        }
+    }
+
+    /// The spec's operation id.
+    pub fn operation(&self) -> &'static str {
+        self.route.operation
+    }
+
+    /// The operation's route.
+    pub fn route(&self) -> &'static Route {
+        self.route
+    }
+
+    /// The schema the route belongs to.
+    pub fn schema(&self) -> &'static Schema {
+        self.schema
+    }
+
+    /// The path parameters as received (percent-encoded), in template order.
+    pub fn raw_params(&self) -> &[&'a str] {
+        &self.params
+    }
+
+    /// The query string as received, without `?`.
+    pub fn raw_query(&self) -> &'a str {
+        self.query
+    }
+
+    /// The body bytes as received.
+    pub fn raw_body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// The path parameter `name`, percent-decoded and parsed as the spec's type.
+    pub fn path_param<T: DeserializeOwned>(&self, name: &str) -> Result<T, Rejection> {
+        let field = self.path_field(name);
+        let text = self.decoded_param(name)?;
+        if text.is_empty() {
+            return Err(missing(Location::Path, name));
+        }
+        let value = scalar(self.schema, &field, &text).map_err(|issue| {
+            bad_value(Location::Path, name, Value::String(text.clone()), &issue)
+        })?;
+        typed(Location::Path, &value)
+    }
+
+    /// The query string as the operation's query type: each parameter parsed as the spec's
+    /// type, absent ones given their default. A repeated parameter, a missing (or empty)
+    /// required one, a value of the wrong type and an enum value the spec does not list are
+    /// errors; parameters the spec does not know are ignored.
+    pub fn query<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
+        let pairs = query_pairs(self.query)?;
+        if let Some((name, _)) = pairs
+            .iter()
+            .enumerate()
+            .find(|(i, (name, _))| pairs[..*i].iter().any(|(earlier, _)| earlier == name))
+            .map(|(_, pair)| pair)
+        {
+            return Err(Rejection::param(format!("查询参数 {name} 重复")).detail(
+                Detail::at(Location::Query.as_str(), name.clone())
+                    .issue("the parameter appears more than once"),
+            ));
+        }
+        let mut object = Map::new();
+        for field in self.route.query {
+            let given = pairs
+                .iter()
+                .find(|(name, _)| name == field.wire)
+                .map(|(_, value)| value.as_str());
+            let text = match given {
+                Some("") | None if field.required => {
+                    return Err(missing(Location::Query, field.wire));
+                }
+                Some(text) => text,
+                None => match field.default {
+                    Some(default) => default,
+                    None => continue,
+                },
+            };
+            let value = scalar(self.schema, field, text).map_err(|issue| {
+                bad_value(
+                    Location::Query,
+                    field.wire,
+                    Value::String(text.to_owned()),
+                    &issue,
+                )
+            })?;
+            object.insert(field.wire.to_owned(), value);
+        }
+        typed(Location::Query, &Value::Object(object))
+    }
+
+    /// The JSON body as the operation's body type: required fields present (at any depth),
+    /// enum values listed, absent fields given their default, then typed.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
+        let mut value: Value = serde_json::from_slice(self.body).map_err(|e| {
+            Rejection::param(format!("请求体不是合法的 JSON：{e}"))
+                .detail(Detail::at(Location::Body.as_str(), "/").issue(e.to_string()))
+        })?;
+        if let (Some(body), Value::Object(object)) = (self.route.body, &mut value) {
+            let fields = self.schema.fields_of(body);
+            check_object(self.schema, fields, object, "").map_err(|problem| match problem {
+                Problem::Missing { pointer, name } => missing_in_body(&pointer, name),
+                Problem::Value {
+                    pointer,
+                    value,
+                    issue,
+                } => {
+                    let name = pointer.rsplit('/').next().unwrap_or_default();
+                    bad_value(Location::Body, name, value, &issue).with_field(&pointer)
+                }
+            })?;
+        }
+        let decoded = typed(Location::Body, &value);
+        let _ = self.json.set(value);
+        decoded
+    }
+
+    /// The `400 PARAM_ERROR` for a failed `validate()` of the decoded input (what the client's
+    /// `build()` reports as `body.stock_id`, `query.limit`, `path.openid`).
+    pub(crate) fn invalid(&self, error: &crate::Error) -> Rejection {
+        let crate::Error::InvalidRequest { field, problem } = error else {
+            return Rejection::param(format!("参数错误：{error}"));
+        };
+        let (root, rest) = field.split_once('.').unwrap_or((field.as_str(), ""));
+        let (location, name, value) = match root {
+            "body" => {
+                let pointer = pointer_of(rest);
+                let value = self
+                    .json
+                    .get()
+                    .and_then(|json| json.pointer(&pointer))
+                    .cloned();
+                (Location::Body, pointer, value)
+            }
+            "query" => {
+                let value = query_pairs(self.query).ok().and_then(|pairs| {
+                    pairs
+                        .into_iter()
+                        .find(|(name, _)| name == rest)
+                        .map(|(_, value)| Value::String(value))
+                });
+                (Location::Query, rest.to_owned(), value)
+            }
+            _ => {
+                let value = self.decoded_param(rest).ok().map(Value::String);
+                (Location::Path, rest.to_owned(), value)
+            }
+        };
+        let shown = if location == Location::Body {
+            name.clone()
+        } else {
+            format!("/{name}")
+        };
+        // The page size of a list operation has its own message at WeChat Pay.
+        let too_big = location == Location::Query
+            && self.route.page_limit == Some(rest)
+            && value
+                .as_ref()
+                .and_then(Value::as_str)
+                .and_then(|v| v.parse::<u64>().ok())
+                .is_some_and(|v| v > 0);
+        let message = if too_big {
+            "页大小超过阈值".to_owned()
+        } else {
+            format!(
+                "输入源“/{}{shown}”映射到字段“{rest}”校验失败：{problem}",
+                location.as_str()
+            )
+        };
+        let mut detail = Detail::at(location.as_str(), name).issue(problem.clone());
+        detail.value = value;
+        Rejection::param(message).detail(detail)
+    }
+
+    fn path_field(&self, name: &str) -> FieldSchema {
+        self.route
+            .path_params
+            .iter()
+            .find(|f| f.wire == name)
+            .copied()
+            .unwrap_or(FieldSchema::required("", ValueSchema::String))
+    }
+
+    fn decoded_param(&self, name: &str) -> Result<String, Rejection> {
+        let index = self
+            .route
+            .segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Param(param) => Some(*param),
+                Segment::Literal(_) => None,
+            })
+            .position(|param| param == name);
+        let raw = index
+            .and_then(|i| self.params.get(i))
+            .copied()
+            .unwrap_or("");
+        percent_decode_str(raw)
+            .decode_utf8()
+            .map(|text| text.into_owned())
+            .map_err(|_| {
+                Rejection::param(format!("{name} 不是合法的 UTF-8")).detail(
+                    Detail::at(Location::Path.as_str(), name)
+                        .value(raw.to_owned())
+                        .issue("percent-decodes to invalid UTF-8"),
+                )
+            })
+    }
+}
+
+/// The query string's `name=value` pairs, percent-decoded (`+` is a space, as in forms).
+fn query_pairs(query: &str) -> Result<Vec<(String, String)>, Rejection> {
+    let decode = |text: &str| {
+        percent_decode_str(&text.replace('+', " "))
+            .decode_utf8()
+            .map(|t| t.into_owned())
+    };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name).unwrap_or_else(|_| name.to_owned());
+            match decode(value) {
+                Ok(value) => Ok((name, value)),
+                Err(_) => Err(
+                    Rejection::param(format!("查询参数 {name} 不是合法的 UTF-8")).detail(
+                        Detail::at(Location::Query.as_str(), name.clone())
+                            .value(value.to_owned())
+                            .issue("percent-decodes to invalid UTF-8"),
+                    ),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Typed decoding of an already checked value; `serde_path_to_error` names what still fails (a
+/// JSON type the field does not take, a number too big for its width).
+fn typed<T: DeserializeOwned>(location: Location, value: &Value) -> Result<T, Rejection> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let mut pointer = String::new();
+        for segment in error.path().iter() {
+            pointer.push('/');
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => pointer.push_str(&index.to_string()),
+                serde_path_to_error::Segment::Map { key } => pointer.push_str(&escape(key)),
+                serde_path_to_error::Segment::Enum { variant } => {
+                    pointer.push_str(&escape(variant))
+                }
+                serde_path_to_error::Segment::Unknown => pointer.push('?'),
+            }
+        }
+        let rejected = value.pointer(&pointer).cloned().unwrap_or(Value::Null);
+        let issue = error.inner().to_string();
+        match location {
+            Location::Body => {
+                let shown = if pointer.is_empty() {
+                    "/".to_owned()
+                } else {
+                    pointer
+                };
+                let name = shown.rsplit('/').next().unwrap_or_default().to_owned();
+                bad_value(location, &name, rejected, &issue).with_field(&shown)
+            }
+            _ => {
+                let name = pointer.trim_start_matches('/').to_owned();
+                bad_value(location, &name, rejected, &issue)
+            }
+        }
+    })
+}
+
+/// `goods_detail[0].goods_id` (a `FieldPath` below its root, as `validate()` reports it) →
+/// `/goods_detail/0/goods_id`. Spec names are `[A-Za-z0-9_-]`, so `.` and `[` only separate.
+fn pointer_of(path: &str) -> String {
+    let mut pointer = String::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (name, indexes) = part.split_once('[').unwrap_or((part, ""));
+        pointer.push('/');
+        pointer.push_str(&escape(name));
+        for index in indexes.split('[').filter(|s| !s.is_empty()) {
+            pointer.push('/');
+            pointer.push_str(index.trim_end_matches(']'));
+        }
+    }
+    pointer
+}
+
+fn missing(location: Location, name: &str) -> Rejection {
+    let mut detail = Detail::at(location.as_str(), name).issue(format!("{name} is required"));
+    if location == Location::Path {
+        detail.value = Some(Value::String(String::new()));
+    }
+    Rejection::param(format!("{name} 必填")).detail(detail)
+}
+
+fn missing_in_body(pointer: &str, name: &str) -> Rejection {
+    Rejection::param(format!(
+        "输入源“/body{pointer}”映射到字段“{name}”必填性规则校验失败，此字段为必填项"
+    ))
+    .detail(Detail::at(Location::Body.as_str(), pointer).issue("required field is missing"))
+}
+
+fn bad_value(location: Location, name: &str, value: Value, issue: &str) -> Rejection {
+    let message = match location {
+        Location::Query => format!("查询参数 {name} 格式错误：{issue}"),
+        Location::Path => format!("路径参数 {name} 格式错误：{issue}"),
+        Location::Body => format!("请求体字段 {name} 格式错误：{issue}"),
+    };
+    Rejection::param(message).detail(
+        Detail::at(location.as_str(), name)
+            .value(value)
+            .issue(issue.to_owned()),
+    )
+}
+
+impl Rejection {
+    /// Replaces `detail.field` (a body field is named by its whole pointer).
+    fn with_field(mut self, field: &str) -> Self {
+        if let Some(detail) = &mut self.detail {
+            detail.field = Some(field.to_owned());
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers() {
+        assert_eq!(pointer_of("stock_id"), "/stock_id");
+        assert_eq!(
+            pointer_of("goods_detail[0].goods_id"),
+            "/goods_detail/0/goods_id"
+        );
+        assert_eq!(pointer_of("a[1][2]"), "/a/1/2");
+        assert_eq!(pointer_of(""), "");
+        assert_eq!(escape("a/b~c"), "a~1b~0c");
+    }
+
+    #[test]
+    fn query_pairs_decode_like_forms() {
+        let pairs = query_pairs("a=1&b=x+y%26z&c&&d=").unwrap();
+        assert_eq!(
+            pairs,
+            [
+                ("a".to_owned(), "1".to_owned()),
+                ("b".to_owned(), "x y&z".to_owned()),
+                ("c".to_owned(), String::new()),
+                ("d".to_owned(), String::new()),
+            ]
+        );
+        let err = query_pairs("a=%FF").unwrap_err();
+        assert_eq!(err.detail.unwrap().field.as_deref(), Some("a"));
+    }
+}
