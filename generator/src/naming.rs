@@ -156,9 +156,30 @@ pub fn type_name(name: &str) -> Name {
     Name::new(clean(&name.to_upper_camel_case(), "Type"))
 }
 
-/// An enum variant: `CUT_TO` -> `CutTo`.
+/// An enum variant: `CUT_TO` -> `CutTo`, `stoped` -> `Stoped`, `Android` stays, and a
+/// mixed-case value that is not already UpperCamelCase is one word: `iOS` -> `Ios` (heck
+/// would split it into `i` + `OS`, making `IOs`).
 pub fn variant_name(value: &str) -> Name {
-    Name::new(clean(&value.to_upper_camel_case(), "V"))
+    Name::new(clean(&variant_words(value).to_upper_camel_case(), "V"))
+}
+
+/// The text heck camel-cases for a variant: a value with no separator whose letters mix cases,
+/// unless it already reads as UpperCamelCase (`MiniProgram`: an upper-case first letter and no
+/// two upper-case letters in a row), in lower case, so that it is a single word.
+fn variant_words(value: &str) -> String {
+    let separated = value.contains(|c: char| !c.is_alphanumeric());
+    let upper = value.chars().any(char::is_uppercase);
+    let lower = value.chars().any(char::is_lowercase);
+    let chars: Vec<char> = value.chars().collect();
+    let upper_camel = chars.first().is_some_and(|c| c.is_uppercase())
+        && chars
+            .windows(2)
+            .all(|pair| !(pair[0].is_uppercase() && pair[1].is_uppercase()));
+    if !separated && upper && lower && !upper_camel {
+        value.to_lowercase()
+    } else {
+        value.to_string()
+    }
 }
 
 /// A field, parameter or method: `stock_id` stays, `use-flow` -> `use_flow`, `self` ->
@@ -289,6 +310,12 @@ mod tests {
         assert_eq!(variant_name("stoped").as_str(), "Stoped");
         assert_eq!(variant_name("010").as_str(), "V010");
         assert_eq!(variant_name("SELF").as_str(), "Self_");
+        assert_eq!(variant_name("iOS").as_str(), "Ios");
+        assert_eq!(variant_name("Android").as_str(), "Android");
+        assert_eq!(variant_name("MiniProgram").as_str(), "MiniProgram");
+        assert_eq!(variant_name("IOS").as_str(), "Ios");
+        assert_eq!(variant_name("COUPON.USE").as_str(), "CouponUse");
+        assert_eq!(variant_name("balance_only").as_str(), "BalanceOnly");
         assert_eq!(value_name("type").as_str(), "type");
         assert_eq!(value_name("type").ident().to_string(), "r#type");
         assert_eq!(value_name("self").as_str(), "self_");

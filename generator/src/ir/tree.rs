@@ -85,8 +85,8 @@ impl Chain<'_> {
             });
         }
         for (literal, child) in &trie.literals {
-            let link = match &child.param {
-                Some((wire, grandchild)) if child.merges_into_param() => {
+            let link = match child.merged_param() {
+                Some((wire, grandchild)) => {
                     let child_path = format!("{path}/{literal}/{{{wire}}}");
                     let param = self.param(&child_path, wire);
                     let mut child_params = params.clone();
@@ -108,18 +108,18 @@ impl Chain<'_> {
             };
             out.children.push(link);
         }
-        if let Some((wire, child)) = &trie.param
-            && !path.is_empty()
-        {
-            let child_path = format!("{path}/{{{wire}}}");
-            let param = self.param(&child_path, wire);
-            let mut child_params = params.clone();
-            child_params.push(param.clone());
-            out.children.push(Link {
-                method: naming::value_name(wire),
-                param: Some(param),
-                target: self.node(child, child_path, child_params),
-            });
+        if !path.is_empty() {
+            for (wire, child) in &trie.params {
+                let child_path = format!("{path}/{{{wire}}}");
+                let param = self.param(&child_path, wire);
+                let mut child_params = params.clone();
+                child_params.push(param.clone());
+                out.children.push(Link {
+                    method: naming::value_name(wire),
+                    param: Some(param),
+                    target: self.node(child, child_path, child_params),
+                });
+            }
         }
         out
     }

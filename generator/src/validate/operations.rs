@@ -13,6 +13,9 @@ use crate::symbols::Symbols;
 
 pub(super) fn check(files: &[SpecFile], symbols: &Symbols<'_>, diags: &mut Vec<Diagnostic>) {
     let mut paths: HashMap<&str, &Pos> = HashMap::new();
+    // Paths by their shape (parameter names left out): two paths of one shape match the same
+    // URLs, so neither WeChat Pay nor a router could tell which one a request is for.
+    let mut shapes: HashMap<String, (&str, &Pos)> = HashMap::new();
     // The type of each path parameter by the URL prefix it ends: one chain node holds it for
     // every path below, so every resource file under it must declare the same type.
     let mut param_types: HashMap<String, (&str, &Pos)> = HashMap::new();
@@ -24,6 +27,12 @@ pub(super) fn check(files: &[SpecFile], symbols: &Symbols<'_>, diags: &mut Vec<D
         };
         if let Some(previous) = paths.insert(&resource.path.value, &resource.path.pos) {
             diags.push(Diagnostic::new(resource.path.pos.clone(), format!("path `{}` is already declared at {previous}; put all its operations in one file", resource.path.value)));
+            continue;
+        }
+        if let Some((other, previous)) =
+            shapes.insert(url_shape(&resource.path.value), (&resource.path.value, &resource.path.pos))
+        {
+            diags.push(Diagnostic::new(resource.path.pos.clone(), format!("path `{}` matches the same URLs as `{other}` (declared at {previous}): only the parameter names differ, so a request could be for either; use one parameter name", resource.path.value)));
             continue;
         }
         let path_ok = check_path(file, resource, symbols, diags);
@@ -56,6 +65,20 @@ pub(super) fn check(files: &[SpecFile], symbols: &Symbols<'_>, diags: &mut Vec<D
             diags.push(Diagnostic::new(pos, format!("the client chain at `{}` would have two methods named `{}` (for `{other}` and `{}`); rename a path segment or parameter", method.on, method.name, method.stands_for)));
         }
     }
+}
+
+/// A path template with every parameter name left out: `/a/{x}/b` -> `/a/{}/b`.
+fn url_shape(path: &str) -> String {
+    path.split('/')
+        .map(|seg| {
+            if seg.starts_with('{') && seg.ends_with('}') {
+                "{}"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A path parameter has one type for every resource below its chain node.

@@ -91,6 +91,13 @@ fn the_chain_mirrors_the_url_and_builds_the_same_requests() {
         record.patch(query.clone()).operation(),
         &TouchRecord::new(9, query)
     );
+    // Another parameter name at the same position gets its own link.
+    let body = AuditRecordBody::new(RecordKind::Ios);
+    let audit = client.v3().shapes().records().serial("S-1").audit();
+    assert_eq!(
+        audit.post(body.clone()).operation(),
+        &AuditRecord::new("S-1", body)
+    );
 }
 
 #[test]

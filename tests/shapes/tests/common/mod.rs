@@ -325,5 +325,15 @@ pub fn cases() -> Vec<Case> {
                 Some(json!({"match": "PLAIN"})),
             ),
         ),
+        case(
+            "audit_record",
+            "another parameter name where `record_id` is; a mixed-case enum value",
+            &AuditRecord::new("S-1", AuditRecordBody::new(RecordKind::Ios)),
+            input(
+                &[("serial", json!("S-1"))],
+                None,
+                Some(json!({"kind": "iOS"})),
+            ),
+        ),
     ]
 }
