@@ -389,12 +389,33 @@ fn map_of(entries: Vec<Entry>, max: usize) -> BoxedStrategy<Node> {
         .boxed()
 }
 
+/// An `items:` mapping: the item type and constraints on each item.
+fn items_mapping() -> BoxedStrategy<Node> {
+    map_of(
+        vec![
+            entry("type", named(TYPE_NAMES)),
+            entry("type", named(TYPE_NAMES)),
+            entry("min_length", int()),
+            entry("max_length", int()),
+            entry("minimum", int()),
+            entry("maximum", int()),
+            entry("charset", scalar()),
+            entry("format", named(&["https_url", "https_uri", "url"])),
+            junk_entry(),
+        ],
+        5,
+    )
+}
+
 fn field() -> BoxedStrategy<Node> {
     map_of(
         vec![
             entry("type", named(TYPE_NAMES)),
             entry("type", named(TYPE_NAMES)),
             entry("items", named(TYPE_NAMES)),
+            entry("items", items_mapping()),
+            entry("format", named(&["https_url", "https_uri", "url"])),
+            entry("always_serialize", named(&["true", "false", "1"])),
             entry("required", scalar()),
             entry("required", named(&["true", "false"])),
             entry("doc", scalar()),
@@ -486,6 +507,7 @@ fn operation() -> BoxedStrategy<Node> {
             entry("docs", list_of(scalar())),
             entry("rate_limit", scalar()),
             entry("idempotency_key", named(FIELD_NAMES)),
+            entry("idempotent", named(&["true", "false", "yes"])),
             entry("signed_response", scalar()),
             entry("query", fields()),
             entry("body", named(TYPE_NAMES)),
@@ -861,12 +883,12 @@ fn a_line_separator_in_a_name_points_at_the_parsers_line() {
         .collect();
     let text = &sources[file].text;
     let frames: Vec<String> = diags.iter().map(|d| d.render_with_source(text)).collect();
-    // The parser's line 6 is what follows the separator; column 17 is the `:` after the key.
+    // The parser's line 7 is what follows the separator; column 17 is the `:` after the key.
     insta::assert_snapshot!(frames.join("\n"), @r#"
     error: YAML syntax error: mapping values are not allowed in this context
-     --> spec/error-codes.yaml:6:17
+     --> spec/error-codes.yaml:7:17
       |
-    6 | Aপ 0 ᰻ਸ ꧞Aࡰ𑧚0 A":
+    7 | Aপ 0 ᰻ਸ ꧞Aࡰ𑧚0 A":
       |                ^
     "#);
 }
