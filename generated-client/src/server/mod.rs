@@ -64,7 +64,8 @@ pub use reject::{
 };
 pub use route::{Resolution, Router};
 pub use schema::{
-    Constraints, FieldSchema, Format, IntKind, Route, Schema, Segment, TypeKind, TypeSchema, ValueSchema,
+    Constraints, FieldSchema, Format, IntKind, Route, Schema, Segment, TypeKind, TypeSchema,
+    ValueSchema,
 };
 pub use sign::AnswerSignature;
 

@@ -29,9 +29,10 @@ pub(super) fn check(files: &[SpecFile], symbols: &Symbols<'_>, diags: &mut Vec<D
             diags.push(Diagnostic::new(resource.path.pos.clone(), format!("path `{}` is already declared at {previous}; put all its operations in one file", resource.path.value)));
             continue;
         }
-        if let Some((other, previous)) =
-            shapes.insert(url_shape(&resource.path.value), (&resource.path.value, &resource.path.pos))
-        {
+        if let Some((other, previous)) = shapes.insert(
+            url_shape(&resource.path.value),
+            (&resource.path.value, &resource.path.pos),
+        ) {
             diags.push(Diagnostic::new(resource.path.pos.clone(), format!("path `{}` matches the same URLs as `{other}` (declared at {previous}): only the parameter names differ, so a request could be for either; use one parameter name", resource.path.value)));
             continue;
         }
