@@ -784,7 +784,10 @@ fn the_whole_family_through_the_cli() {
             "https://merchant.example.com/notify?from=wxpay",
         ],
         2,
-        &["invalid request: --notify-url (body.notify_url)", "nothing was sent"],
+        &[
+            "invalid request: --notify-url (body.notify_url)",
+            "nothing was sent",
+        ],
     );
     let set = story.ok(&[
         "set-callback",
