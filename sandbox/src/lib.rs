@@ -162,6 +162,9 @@
 //! | `GET /sandbox/stocks`, `PUT /sandbox/stocks` | list; add or replace one [`Stock`] or an array |
 //! | `GET /sandbox/spec-answers`, `PUT /sandbox/spec-answers` | which operations answer from the spec ([`SpecAnswers`]: `{"all":false,"operations":["query_callback"]}`) |
 //! | `GET /sandbox/coupons?openid=…` | the user's coupons |
+//! | `POST /sandbox/orders/pay` | `{"out_trade_no","openid"?}`: the user pays the order ([`Sandbox::pay`]); answers the paid order |
+//! | `POST /sandbox/refunds/settle` | `{"out_refund_no","status":"SUCCESS"}` (or `ABNORMAL`, `CLOSED`): ends a processing refund ([`Sandbox::settle_refund`]) |
+//! | `GET /sandbox/balance`, `PUT /sandbox/balance` | `{"available": 100}`: the merchant's refundable balance in fen (payments credit it; `0` makes refunds fail `NOT_ENOUGH`) |
 //! | `POST /sandbox/coupons/consume` | `{"openid","coupon_id"}`: mark a coupon used (已实扣) and send its `COUPON.USE` notification ([`Sandbox::notifications`]) |
 
 mod app;
@@ -200,7 +203,8 @@ pub use faults::{AppliedFault, Fault, FaultPhase, FaultRoute, FaultRule, Faults,
 pub use keys::{KeyFiles, SandboxKeys};
 pub use notifier::{
     AttemptOutcome, COUPON_USE, DEFAULT_ATTEMPT_TIMEOUT, DeliveryAttempt, DeliveryStatus,
-    NotificationRecord, Notifier, RetrySchedule,
+    NotificationRecord, Notifier, REFUND_ABNORMAL, REFUND_CLOSED, REFUND_SUCCESS, RetrySchedule,
+    TRANSACTION_SUCCESS,
 };
 pub use protocol::MAX_REQUEST_SKEW_SECS;
 pub use routes::{
@@ -362,6 +366,7 @@ impl Sandbox {
             base_url: format!("http://{advertised}"),
             router: wechatpay_apiv3::server::Router::new(&wechatpay_apiv3::api::server::SCHEMA),
             spec_answers: std::sync::Mutex::new(config.spec_answers.clone()),
+            refund_settle_delay: config.refund_settle_delay,
         });
         let service =
             server::router(Arc::clone(&app)).into_make_service_with_connect_info::<Connection>();
@@ -484,6 +489,43 @@ impl Sandbox {
     /// As [`SandboxState::consume`].
     pub fn consume(&self, openid: &str, coupon_id: &str) -> Result<Coupon, SandboxError> {
         self.app.consume(openid, coupon_id)
+    }
+
+    /// The user pays the order `out_trade_no`, as WeChat Pay's cashier would after
+    /// `wx.requestPayment`: the order becomes `SUCCESS` with a `transaction_id`, a `payer`
+    /// (the JSAPI `payer`, else `openid`, else a fixed sandbox openid) and a `success_time`, its
+    /// amount is credited to the refundable balance, and a signed, encrypted
+    /// `TRANSACTION.SUCCESS` goes to the order's `notify_url` ([`Sandbox::notifications`]).
+    /// `POST /sandbox/orders/pay` does the same.
+    ///
+    /// # Errors
+    /// [`SandboxError::Refused`] with `ORDER_NOT_EXIST`, `ORDER_CLOSED` (closed, or past its
+    /// `time_expire`) or `ORDER_PAID`.
+    pub fn pay(
+        &self,
+        out_trade_no: &str,
+        openid: Option<&str>,
+    ) -> Result<wechatpay_apiv3::api::Transaction, SandboxError> {
+        self.app
+            .pay(out_trade_no, openid)
+            .map_err(SandboxError::refused)
+    }
+
+    /// Ends the `PROCESSING` refund `out_refund_no` now as `to` (`SUCCESS`, `ABNORMAL` or
+    /// `CLOSED`) and sends its `REFUND.*` notification to the refund's `notify_url`. Without
+    /// this, refunds succeed by themselves after
+    /// [`SandboxConfig::refund_settle_delay`]. `POST /sandbox/refunds/settle` does the same.
+    ///
+    /// # Errors
+    /// [`SandboxError::Refused`] for an unknown refund or one that is not processing.
+    pub fn settle_refund(
+        &self,
+        out_refund_no: &str,
+        to: wechatpay_apiv3::api::RefundStatus,
+    ) -> Result<wechatpay_apiv3::api::Refund, SandboxError> {
+        self.app
+            .settle_refund(out_refund_no, to)
+            .map_err(SandboxError::refused)
     }
 
     /// Stops accepting connections, lets requests in flight finish (up to five seconds), then
