@@ -214,10 +214,12 @@ impl SandboxState {
             };
         }
         let n = ledger.next();
+        // 36 characters like the documented `wx201410272009395522657a690389285100`.
         let prepay_id = format!(
-            "wx{}{:018x}",
+            "wx{}{:016x}{:04x}",
             date_digits(now, true),
-            u128::from(n) * 0x9E37_79B9 % (1 << 72)
+            rand::random::<u64>(),
+            n % 0x1_0000
         );
         ledger.orders.insert(
             out_trade_no.to_owned(),
