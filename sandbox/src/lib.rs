@@ -99,6 +99,11 @@
 //! | `POST /v3/marketing/favor/stocks/{stock_id}/modify-goods-id` | `modify_stock_goods_ids` | 〃 |
 //! | `GET /v3/marketing/favor/stocks/{stock_id}/use-flow` (`refund-flow`, `use-flow-by-day`, `refund-flow-by-day`) | `stock_use_flow` (`stock_refund_flow`, `stock_use_flow_by_day`, `stock_refund_flow_by_day`) | 〃 |
 //! | `POST`, `GET /v3/marketing/favor/callbacks` | `set_callback`, `query_callback` | 〃 |
+//! | `POST /v3/pay/transactions/jsapi` (`app`, `h5`, `native`) | `jsapi_prepay` (`app_prepay`, `h5_prepay`, `native_prepay`) | see "Orders and refunds" |
+//! | `GET /v3/pay/transactions/id/{transaction_id}`, `…/out-trade-no/{out_trade_no}` | `query_order_by_id`, `query_order_by_out_trade_no` | 〃 |
+//! | `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close` | `close_order` | 〃 |
+//! | `POST /v3/refund/domestic/refunds`, `GET …/refunds/{out_refund_no}` | `create_refund`, `query_refund` | 〃 |
+//! | `POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund` | `apply_abnormal_refund` | 〃 |
 //! | `GET /mkt/storage/bill/download?bill_params=…` | `download_flow_file` | a flow file: no authentication, **not signed**, no faults |
 //! | `GET /v3/certificates` | `download_certificates` | the platform certificate, AES-256-GCM encrypted with the APIv3 key (not in the spec) |
 //! | any other operation of the spec | its ID | answers from the spec (see above) |
@@ -146,6 +151,42 @@
 //!   it points the `COUPON.USE` notifications at it ([`Sandbox::notifications`]);
 //!   `switch: false` stops them and keeps the URL. The query answers the URL set through the
 //!   API, else [`SandboxConfig::notify_url`], else `404 RESOURCE_NOT_EXISTS`.
+//!
+//! # Orders and refunds
+//!
+//! One merchant's orders, by `out_trade_no` (payments reference B–G):
+//!
+//! * **Prepay** (all four): `mchid` must be the caller (`400 INVALID_REQUEST`). A new
+//!   `out_trade_no` makes an order `NOTPAY` and answers a 36-character `prepay_id` (H5: an
+//!   `h5_url` with it, Native: a `weixin://` `code_url`). The same `out_trade_no` with the
+//!   identical body and product answers the same again; any other parameter, or another
+//!   product, `403 OUT_TRADE_NO_USED`; once paid `ORDER_PAID`, once closed `ORDER_CLOSED`.
+//! * **Pay** ([`Sandbox::pay`], `POST /sandbox/orders/pay`): the user pays a `NOTPAY` order
+//!   not past its `time_expire` → `SUCCESS`, a 28-digit `transaction_id`, `payer` (the JSAPI
+//!   payer), `success_time`, `bank_type` `OTHERS`; its total is credited to the refundable
+//!   balance and a `TRANSACTION.SUCCESS` (the `Transaction` of the queries, AEAD_AES_256_GCM
+//!   with `associated_data` `transaction`, summary `支付成功`) goes to its `notify_url`.
+//! * **Queries**: by `out_trade_no` any order (unpaid ones without `transaction_id`, `payer`,
+//!   `success_time`, `trade_type`), by `transaction_id` paid ones; `mchid` must be the caller;
+//!   unknown → `404 ORDER_NOT_EXIST`.
+//! * **Close**: `NOTPAY` or `CLOSED` → `CLOSED` (`204`, re-entrant); paid → `400 ORDER_PAID`.
+//! * **Refund**: `transaction_id` or `out_trade_no` of a paid order (`404 RESOURCE_NOT_EXISTS`
+//!   otherwise, and for unpaid orders); `amount.total` the order's total, `amount.refund` at
+//!   most what is left to refund, at most 50 refunds an order (`400 INVALID_REQUEST` naming the
+//!   field); within the refundable balance (`403 NOT_ENOUGH`; `PUT /sandbox/balance`). Answers
+//!   `PROCESSING` (order → `REFUND`), then succeeds after
+//!   [`SandboxConfig::refund_settle_delay`] (1 s) with `REFUND.SUCCESS` to the refund's
+//!   `notify_url` (none without one). The same `out_refund_no` and body → the same refund;
+//!   another body → `400 INVALID_REQUEST`. [`Sandbox::settle_refund`] ends a processing refund
+//!   as `SUCCESS`, `ABNORMAL` or `CLOSED` (which gives the amount back), each with its
+//!   `REFUND.*` notification.
+//! * **Abnormal refund**: an `ABNORMAL` refund (`400 INVALID_REQUEST` otherwise) re-routed to
+//!   the user's bank card (`bank_type`, `bank_account`, `real_name` required, `400
+//!   PARAM_ERROR`) or the merchant's account: channel `OTHER_BANKCARD`, `PROCESSING` again.
+//! * **Bills** answer from the spec.
+//!
+//! Notifications are delivered like `COUPON.USE` ([`Notifier`]), on the generic APIv3 schedule
+//! ([`RetrySchedule::payment`]) unless [`SandboxConfig::notify_retries`] sets one.
 //!
 //! # Admin endpoints (unauthenticated)
 //!
