@@ -82,7 +82,7 @@ async fn main() -> Result<(), Failed> {
     heading("4. The user pays; TRANSACTION.SUCCESS reaches the notify endpoint");
     sandbox.pay(OUT_TRADE_NO, None)?;
     let paid = next(&mut notifications).await?;
-    let NotificationResource::TransactionSuccess(transaction) = &paid.resource else {
+    let Some(transaction) = paid.transaction_success() else {
         return Err(Failed(format!(
             "expected a payment, got {}",
             paid.event_type
@@ -125,7 +125,7 @@ async fn main() -> Result<(), Failed> {
         accepted.refund_id, accepted.status
     );
     let done = next(&mut notifications).await?;
-    let NotificationResource::RefundSuccess(resource) = &done.resource else {
+    let Some(resource) = done.refund_success() else {
         return Err(Failed(format!(
             "expected a refund, got {}",
             done.event_type

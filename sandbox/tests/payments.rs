@@ -552,7 +552,7 @@ async fn payment_walk_over_loopback() {
     let notified = receiver.nth(1).await;
     assert_eq!(notified.event_type, "TRANSACTION.SUCCESS");
     assert_eq!(notified.summary, "支付成功");
-    let NotificationResource::TransactionSuccess(transaction) = &notified.resource else {
+    let Some(transaction) = notified.transaction_success() else {
         panic!("not a transaction: {:?}", notified.resource);
     };
     assert_eq!(transaction.out_trade_no, "pay-walk-1");
@@ -591,7 +591,7 @@ async fn payment_walk_over_loopback() {
     assert_eq!(refund.status, RefundStatus::Processing);
     let notified = receiver.nth(2).await;
     assert_eq!(notified.event_type, "REFUND.SUCCESS");
-    let NotificationResource::RefundSuccess(resource) = &notified.resource else {
+    let Some(resource) = notified.refund_success() else {
         panic!("not a refund: {:?}", notified.resource);
     };
     assert_eq!(
