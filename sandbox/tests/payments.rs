@@ -22,7 +22,7 @@ use wechatpay_apiv3::api::{
 use wechatpay_apiv3::auth::{ApiV3Key, Verifier};
 use wechatpay_apiv3::notify::{Notification, NotificationHandler};
 use wechatpay_apiv3::{Client, Date, Error};
-use wechatpay_sandbox::{RetrySchedule, Sandbox, SandboxConfig, SandboxError};
+use wechatpay_sandbox::{DeliveryStatus, RetrySchedule, Sandbox, SandboxConfig, SandboxError};
 
 const APPID: &str = "wxd678efh567hg6787";
 const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
@@ -425,6 +425,29 @@ async fn refunds_check_the_order_the_amounts_and_the_balance() {
     .await
     .unwrap();
     assert_eq!(to_merchant.user_received_account, "商户结算银行账户");
+
+    // Each final state was told with its event, carrying the refund the client decodes (no
+    // notify_url on these refunds: recorded, not sent). The payment's went to its notify_url.
+    let events: Vec<(String, String)> = sandbox
+        .notifications()
+        .notifications()
+        .into_iter()
+        .filter(|n| n.event_type != "TRANSACTION.SUCCESS")
+        .map(|n| {
+            let decoded = NotificationResource::decode(&n.event_type, n.resource.as_bytes())
+                .expect("the client decodes the resource");
+            assert_eq!(decoded.event_type(), n.event_type);
+            assert_eq!(n.status, DeliveryStatus::NoUrl);
+            (n.event_type, n.subject)
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("REFUND.CLOSED".to_owned(), "refund-check-2".to_owned()),
+            ("REFUND.ABNORMAL".to_owned(), "refund-check-1".to_owned()),
+        ]
+    );
 }
 
 /// A merchant's notify endpoint on 127.0.0.1: verifies, decrypts and types every delivery

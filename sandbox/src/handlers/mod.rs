@@ -14,7 +14,6 @@ mod stocks;
 
 pub(crate) use refunds::DEFAULT_REFUND_SETTLE_DELAY;
 
-use axum::http::StatusCode;
 use wechatpay_apiv3::api::server::Handlers;
 use wechatpay_apiv3::api::{
     AppPrepay, ApplyAbnormalRefund, CloseOrder, CreateRefund, ErrorCode, H5Prepay,
@@ -34,7 +33,7 @@ use wechatpay_apiv3::api::{
 
 use crate::app::App;
 use crate::protocol::Caller;
-use crate::reply::{ApiFailure, ErrorDetail};
+use crate::reply::{ApiFailure, ErrorDetail, failure};
 use crate::state::{FlowKind, StockAction};
 
 type Handled<T> = Result<T, ApiFailure>;
@@ -256,8 +255,7 @@ fn own_mchid(caller: &Caller, mchid: &str, location: &str, field: &str) -> Resul
     if mchid == caller.mchid {
         return Ok(());
     }
-    Err(ApiFailure::new(
-        StatusCode::BAD_REQUEST,
+    Err(failure(
         ErrorCode::InvalidRequest,
         "非法的商户号：mchid 须为调用接口的商户号",
     )
