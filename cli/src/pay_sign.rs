@@ -1,7 +1,6 @@
 //! `wxpay pay-sign`: the parameters that open the WeChat Pay cashier for a `prepay_id`
-//! (调起支付), signed with the merchant key by the client crate's
-//! [`PaySigner`](wechatpay_apiv3::paysign::PaySigner) — the one implementation of the
-//! signature.
+//! (调起支付), signed with the merchant key by the client crate's `PaySigner`
+//! (`wechatpay_apiv3::paysign`) — the one implementation of the signature.
 
 use std::io::Write;
 
