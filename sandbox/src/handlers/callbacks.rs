@@ -6,6 +6,7 @@ use wechatpay_apiv3::api::{
     ErrorCode, FavorCallback, QueryCallback, SetCallback, SetCallbackResponse,
 };
 
+use super::own_mchid;
 use crate::app::App;
 use crate::protocol::Caller;
 use crate::reply::{ApiFailure, ErrorDetail};
@@ -63,21 +64,4 @@ pub(super) fn query(
                 .issue("no notify URL has been set"),
         )),
     }
-}
-
-/// The merchant named must be the caller.
-fn own_mchid(caller: &Caller, mchid: &str, location: &str, field: &str) -> Result<(), ApiFailure> {
-    if mchid == caller.mchid {
-        return Ok(());
-    }
-    Err(ApiFailure::new(
-        StatusCode::BAD_REQUEST,
-        ErrorCode::InvalidRequest,
-        "非法的商户号：mchid 须为调用接口的商户号",
-    )
-    .detail(
-        ErrorDetail::at(location, field)
-            .value(mchid.to_owned())
-            .issue(format!("the calling merchant is {}", caller.mchid)),
-    ))
 }
