@@ -13,6 +13,7 @@ use crate::config;
 use crate::exit::{self, Failure, usage};
 use crate::operation;
 use crate::output::{self, Style};
+use crate::pay_sign;
 use crate::request;
 use crate::sandbox;
 use crate::shared::Globals;
@@ -112,6 +113,10 @@ fn dispatch(
             };
             let globals = Globals::read(&[matches, sub, download], env)?;
             current_thread()?.block_on(certificates::download(download, &globals, env, out, err))
+        }
+        "pay-sign" => {
+            let globals = Globals::read(&[matches, sub], env)?;
+            pay_sign::run(sub, &globals, env, out)
         }
         "request" => {
             let globals = Globals::read(&[matches, sub], env)?;

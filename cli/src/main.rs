@@ -12,6 +12,7 @@ mod exit;
 mod input;
 mod operation;
 mod output;
+mod pay_sign;
 mod request;
 mod sandbox;
 mod shared;

@@ -33,7 +33,16 @@ pub fn subcommand() -> Command {
              wxpay send-coupon --openid o1 --stock-id 9856000 --stock-creator-mchid 1900009191 \
              --appid wx1 --out-request-no r1\n  \
              wxpay list-coupons-by-filter --openid o1 --appid wx1 --all\n  \
-             wxpay certificates download --out certs",
+             wxpay certificates download --out certs\n\n\
+             Payments: make an order, sign it for the front end, let the user pay it \
+             (POST /sandbox/orders/pay), query it:\n  \
+             wxpay jsapi-prepay --appid wx1 --mchid 1900009191 --description demo \
+             --out-trade-no order-0001 --notify-url https://example.com/notify --amount \
+             '{\"total\":100}' --payer '{\"openid\":\"o1\"}'\n  \
+             wxpay pay-sign --appid wx1 --prepay-id PREPAY_ID\n  \
+             curl -X POST \"$WECHATPAY_BASE_URL/sandbox/orders/pay\" -d \
+             '{\"out_trade_no\":\"order-0001\"}'\n  \
+             wxpay query-order-by-out-trade-no --out-trade-no order-0001 --mchid 1900009191",
         )
 }
 

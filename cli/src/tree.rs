@@ -9,6 +9,7 @@ use crate::certificates;
 use crate::config::CONFIG_ENV;
 use crate::exit;
 use crate::operation;
+use crate::pay_sign;
 use crate::request;
 use crate::sandbox;
 use crate::shared::{self, Scope};
@@ -74,6 +75,7 @@ pub fn command() -> Command {
         )
         .subcommand(certificates::subcommand())
         .subcommand(request::subcommand())
+        .subcommand(pay_sign::subcommand())
         .subcommand(
             Command::new("completions")
                 .about("Print the shell completion script of wxpay")

@@ -330,7 +330,24 @@ fn a_bad_value_is_named_by_its_flag_or_its_data_path() {
 fn an_answer_without_a_body_prints_nothing() {
     // 关闭订单 answers 204 No Content. Its body has a `mchid`, which takes the place of the
     // shared flag after the command name; the merchant comes from the environment.
+    // The sandbox closes only orders it has: make one (closing twice is re-entrant).
     let mchid = world().sandbox.mchid();
+    let prepay = wxpay(&[
+        "native-prepay",
+        "--appid",
+        "wxd678efh567hg6787",
+        "--mchid",
+        mchid,
+        "--description",
+        "reporting",
+        "--out-trade-no",
+        "cli-report-close",
+        "--notify-url",
+        "https://merchant.example.com/notify",
+        "--amount",
+        r#"{"total":1}"#,
+    ]);
+    assert_eq!(prepay.code, 0, "{prepay:?}");
     for style in [&[][..], &["--compact"]] {
         let args = [
             &[

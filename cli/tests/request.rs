@@ -169,8 +169,26 @@ fn a_tampered_answer_is_never_printed() {
 
 #[test]
 fn an_empty_answer_prints_nothing() {
-    // 关闭订单 answers 204 No Content (from its spec: the sandbox has no order state yet).
-    let body = json!({"mchid": world().sandbox.mchid()}).to_string();
+    // 关闭订单 answers 204 No Content, for an order the sandbox has: make one first.
+    let mchid = world().sandbox.mchid();
+    let order = json!({
+        "appid": "wxd678efh567hg6787",
+        "mchid": mchid,
+        "description": "request",
+        "out_trade_no": "cli-request-close",
+        "notify_url": "https://merchant.example.com/notify",
+        "amount": {"total": 1},
+    })
+    .to_string();
+    let run = wxpay(&[
+        "request",
+        "POST",
+        "/v3/pay/transactions/native",
+        "--data",
+        &order,
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let body = json!({"mchid": mchid}).to_string();
     let path = "/v3/pay/transactions/out-trade-no/cli-request-close/close";
     let run = wxpay(&["request", "POST", path, "--data", &body]);
     assert_eq!(run.code, 0, "{run:?}");

@@ -89,6 +89,86 @@ pub struct OperationInfo {
     pub idempotency_key: Option<&'static str>,
 }
 
+impl ParamInfo {
+    /// A parameter: its wire name, where it goes, its kind, whether it must be given, its doc.
+    pub const fn new(
+        name: &'static str,
+        location: Location,
+        kind: ValueKind,
+        required: bool,
+        doc: &'static str,
+    ) -> Self {
+        ParamInfo {
+            name,
+            location,
+            kind,
+            required,
+            doc,
+        }
+    }
+}
+
+impl OperationInfo {
+    /// An operation without summary, description, parameters, body, pagination or key; the
+    /// other facts are set with the builder methods (generated code outside this crate, such
+    /// as the shape corpus, cannot name a `#[non_exhaustive]` struct's fields).
+    pub const fn new(id: &'static str, method: Method, path: &'static str) -> Self {
+        OperationInfo {
+            id,
+            method,
+            path,
+            summary: "",
+            description: "",
+            params: &[],
+            has_body: false,
+            paginated: false,
+            idempotency_key: None,
+        }
+    }
+
+    /// With a summary.
+    #[must_use]
+    pub const fn summary(mut self, summary: &'static str) -> Self {
+        self.summary = summary;
+        self
+    }
+
+    /// With a description.
+    #[must_use]
+    pub const fn description(mut self, description: &'static str) -> Self {
+        self.description = description;
+        self
+    }
+
+    /// With its parameters (path, query, then top-level body fields).
+    #[must_use]
+    pub const fn params(mut self, params: &'static [ParamInfo]) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// With a JSON body.
+    #[must_use]
+    pub const fn with_body(mut self) -> Self {
+        self.has_body = true;
+        self
+    }
+
+    /// Paginated.
+    #[must_use]
+    pub const fn paginated(mut self) -> Self {
+        self.paginated = true;
+        self
+    }
+
+    /// With an idempotency key.
+    #[must_use]
+    pub const fn idempotency_key(mut self, key: &'static str) -> Self {
+        self.idempotency_key = Some(key);
+        self
+    }
+}
+
 /// JSON values for an operation's parameters, by location.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DynamicInput {
@@ -107,6 +187,21 @@ impl DynamicInput {
             .get(name)
             .cloned()
             .ok_or_else(|| Error::invalid(format!("path.{name}"), "is required"))
+    }
+
+    /// A path parameter as the operation's typed value (a number, money, an enum, a time, …).
+    /// The text is read as the JSON string it is, or else as the JSON number or boolean it
+    /// spells (`100`, `true`), so any kind of path parameter parses from the text a tool has.
+    pub fn path_value<T: DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
+        let text = self.path_param(name)?;
+        serde_json::from_value(serde_json::Value::String(text.clone()))
+            .or_else(|_| serde_json::from_str(&text))
+            .map_err(|e| {
+                Error::invalid(
+                    format!("path.{name}"),
+                    format!("{text:?} is not a valid value: {e}"),
+                )
+            })
     }
 
     /// The query parameters as the operation's typed query.
@@ -131,6 +226,14 @@ impl DynamicInput {
             .unwrap_or(serde_json::Value::Object(Default::default()));
         typed("body", body)
     }
+}
+
+/// The error of [`crate::api::catalog::build`] for an id the spec does not have.
+pub fn unknown_operation(id: &str) -> Error {
+    Error::invalid(
+        "operation",
+        format!("`{id}` is not an operation of the spec"),
+    )
 }
 
 /// `value` as `T`, or an invalid-request error naming `location.path.of.the.value`.

@@ -420,16 +420,25 @@ pub fn check_items(
     min: Option<u64>,
     max: Option<u64>,
 ) -> Result<(), Error> {
-    check_range(field, len as i128, min.map(i128::from), max.map(i128::from)).map_err(|_| {
-        Error::invalid(
+    let count = len as u64;
+    let items = if count == 1 { "item" } else { "items" };
+    if let Some(min) = min
+        && count < min
+    {
+        return Err(Error::invalid(
             field.to_string(),
-            format!(
-                "has {len} items, allowed {}..={}",
-                min.unwrap_or(0),
-                max.map_or("".into(), |m| m.to_string())
-            ),
-        )
-    })
+            format!("has {count} {items}, at least {min} required"),
+        ));
+    }
+    if let Some(max) = max
+        && count > max
+    {
+        return Err(Error::invalid(
+            field.to_string(),
+            format!("has {count} {items}, at most {max} allowed"),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that a time field a request sends is valid RFC 3339.
@@ -450,6 +459,45 @@ pub fn check_date(field: &FieldPath<'_>, value: &Date) -> Result<(), Error> {
             format!("is not a date in the form YYYY-MM-DD: {:?}", value.as_str()),
         )
     })
+}
+
+/// Checks a URL WeChat Pay calls back (the spec's `format: https_url`, e.g. `notify_url`): an
+/// absolute `https://` URL with a host, without query or fragment (WeChat Pay: 不能携带参数) and
+/// without whitespace. Plain `http://` passes for a loopback host only (`localhost`,
+/// `127.0.0.0/8`, `::1`) — as for the client's base URL — so a local receiver can be set
+/// against the sandbox; WeChat Pay itself answers such a URL with `PARAM_ERROR`.
+pub fn check_https_url(field: &FieldPath<'_>, value: &str) -> Result<(), Error> {
+    let invalid = |problem: &str| Err(Error::invalid(field.to_string(), problem.to_owned()));
+    if value.chars().any(char::is_whitespace) {
+        return invalid("must be a URL without spaces");
+    }
+    let Ok(url) = reqwest::Url::parse(value) else {
+        return invalid("must be an absolute https:// URL");
+    };
+    let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
+        return invalid("must be an https:// URL with a host");
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(host) => {}
+        _ => return invalid("must be an https:// URL (plain http only to a loopback host)"),
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return invalid("must not carry a query or fragment (WeChat Pay: 不能携带参数)");
+    }
+    Ok(())
+}
+
+/// Whether a URL host (`localhost`, `127.0.0.1`, `[::1]`, …) is a loopback address.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
 }
 
 /// Serializes a request body; the bytes returned are the bytes signed and sent.
@@ -553,5 +601,33 @@ mod tests {
             .is_ok()
         );
         assert!(check_charset(&F, "a/b", &[('a', 'z')], "a-z").is_err());
+    }
+
+    #[test]
+    fn https_urls_for_callbacks() {
+        for ok in [
+            "https://merchant.example.com/wxpay/notify",
+            "https://merchant.example.com:8443/n",
+            "HTTPS://merchant.example.com",
+            "http://127.0.0.1:9/notify",
+            "http://[::1]:8080/n",
+            "http://localhost/n",
+        ] {
+            assert!(check_https_url(&F, ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://merchant.example.com/notify",
+            "https://merchant.example.com/notify?from=wxpay",
+            "https://merchant.example.com/notify?",
+            "https://merchant.example.com/notify#x",
+            "merchant.example.com/notify",
+            "ftp://merchant.example.com",
+            " https://merchant.example.com",
+            "https://merchant.example.com/a b",
+            "https://",
+            "",
+        ] {
+            assert!(check_https_url(&F, bad).is_err(), "{bad:?}");
+        }
     }
 }

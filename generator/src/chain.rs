@@ -5,16 +5,20 @@
 //! (`users/{openid}` -> `.users(openid)`) when the literal's own node has nothing else; otherwise
 //! the literal is a method of its own and the parameter a method named after it
 //! (`coupons/{coupon_id}` next to `coupons` operations -> `.coupons().coupon_id(id)`).
+//!
+//! Parameters of different names at the same position stay apart: each URL is mirrored with its
+//! own parameter name (`refunds/{out_refund_no}` and `refunds/{refund_id}/…` ->
+//! `.refunds().out_refund_no(no)` and `.refunds().refund_id(id)`).
 
-use crate::naming;
+use crate::naming::{self, Name};
 
 /// A trie node over path segments.
 #[derive(Debug, Default)]
 pub struct Trie {
     /// Literal children, in first-seen order.
     pub literals: Vec<(String, Trie)>,
-    /// The parameter child.
-    pub param: Option<(String, Box<Trie>)>,
+    /// Parameter children, one per parameter name, in first-seen order.
+    pub params: Vec<(String, Trie)>,
     /// Operations on exactly this path: (lower-case method, operation index).
     pub operations: Vec<(String, usize)>,
 }
@@ -26,10 +30,14 @@ impl Trie {
         for seg in path.split('/').filter(|s| !s.is_empty()) {
             node = match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 Some(param) => {
-                    let slot = node
-                        .param
-                        .get_or_insert_with(|| (param.to_string(), Box::default()));
-                    &mut slot.1
+                    let at = match node.params.iter().position(|(p, _)| p == param) {
+                        Some(at) => at,
+                        None => {
+                            node.params.push((param.to_string(), Trie::default()));
+                            node.params.len() - 1
+                        }
+                    };
+                    &mut node.params[at].1
                 }
                 None => {
                     let at = match node.literals.iter().position(|(l, _)| l == seg) {
@@ -46,9 +54,13 @@ impl Trie {
         node.operations.push((method.to_string(), index));
     }
 
-    /// Whether a literal's node is only a way to its parameter (so the two merge into one method).
-    pub fn merges_into_param(&self) -> bool {
-        self.operations.is_empty() && self.literals.is_empty() && self.param.is_some()
+    /// The parameter a literal's node is only a way to (so the two merge into one method): its
+    /// one child, when it has no operations and no literal children.
+    pub fn merged_param(&self) -> Option<&(String, Trie)> {
+        match self.params.as_slice() {
+            [only] if self.operations.is_empty() && self.literals.is_empty() => Some(only),
+            _ => None,
+        }
     }
 }
 
@@ -56,7 +68,7 @@ impl Trie {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainMethod {
     /// The Rust method name.
-    pub name: String,
+    pub name: Name,
     /// The URL prefix of the node it is defined on.
     pub on: String,
     /// The path segment(s) it stands for.
@@ -78,14 +90,14 @@ fn walk(node: &Trie, prefix: &str, out: &mut Vec<ChainMethod>) {
     };
     for (method, _) in &node.operations {
         out.push(ChainMethod {
-            name: method.clone(),
+            name: naming::method_name(method),
             on: on.clone(),
             stands_for: method.to_uppercase(),
         });
     }
     for (literal, child) in &node.literals {
-        match &child.param {
-            Some((param, grandchild)) if child.merges_into_param() => {
+        match child.merged_param() {
+            Some((param, grandchild)) => {
                 let path = format!("{prefix}/{literal}/{{{param}}}");
                 out.push(ChainMethod {
                     name: naming::value_name(literal),
@@ -105,10 +117,10 @@ fn walk(node: &Trie, prefix: &str, out: &mut Vec<ChainMethod>) {
             }
         }
     }
-    if let Some((param, child)) = &node.param
-        && !prefix.is_empty()
-        && !node.merges_into_param()
-    {
+    if prefix.is_empty() {
+        return;
+    }
+    for (param, child) in &node.params {
         let path = format!("{prefix}/{{{param}}}");
         out.push(ChainMethod {
             name: naming::value_name(param),

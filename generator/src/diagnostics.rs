@@ -39,9 +39,11 @@ impl Diagnostic {
         }
     }
 
-    /// Renders the diagnostic with a code frame of the source it points into.
+    /// Renders the diagnostic with a code frame of the source it points into. Lines are the YAML
+    /// parser's (see [`crate::load::lines`]), so the frame shows the line the position means.
     pub fn render_with_source(&self, source: &str) -> String {
-        let Some(start) = offset_of(source, self.pos.line, self.pos.col) else {
+        let source = crate::load::lines::normalized(source);
+        let Some(start) = crate::load::lines::offset(&source, self.pos.line, self.pos.col) else {
             return self.to_string();
         };
         // Underline the key or value pointed at: up to `: `, a ` #` comment or the line end.
@@ -61,28 +63,13 @@ impl Diagnostic {
         let end = start + text[..cut].trim_end().len();
         let title = self.message.clone();
         let report = [Level::ERROR.primary_title(&title).element(
-            Snippet::source(source)
+            Snippet::source(&source)
                 .path(&self.pos.file)
                 .fold(true)
                 .annotation(AnnotationKind::Primary.span(start..end)),
         )];
         Renderer::plain().render(&report).to_string()
     }
-}
-
-fn offset_of(source: &str, line: usize, col: usize) -> Option<usize> {
-    let mut offset = 0;
-    for (index, text) in source.split_inclusive('\n').enumerate() {
-        if index + 1 == line {
-            let within = text
-                .char_indices()
-                .nth(col.saturating_sub(1))
-                .map_or(text.trim_end_matches('\n').len(), |(i, _)| i);
-            return Some(offset + within);
-        }
-        offset += text.len();
-    }
-    None
 }
 
 impl fmt::Display for Diagnostic {

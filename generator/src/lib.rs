@@ -5,6 +5,7 @@
 //! It never panics on any input: whatever it cannot handle becomes a [`Diagnostic`] with
 //! `file:line:col`.
 
+pub mod build_script;
 pub mod chain;
 pub mod charset;
 pub mod diagnostics;
@@ -14,6 +15,7 @@ pub mod load;
 pub mod naming;
 mod parallel;
 pub mod render;
+pub mod symbols;
 pub mod validate;
 
 use std::path::Path;
@@ -51,10 +53,17 @@ pub fn check_sources(sources: &[Source]) -> Result<Vec<load::model::SpecFile>, V
     // Sorted, so that the output never depends on the order the sources were given in.
     let mut sorted: Vec<&Source> = sources.iter().collect();
     sorted.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
-    let files: Vec<_> = sorted
-        .into_iter()
-        .filter_map(|s| load::load_source(s, &mut diags))
-        .collect();
+    // Files load independently (parsing dominates), so on every core; results keep their order.
+    let loaded = parallel::map(&sorted, |source| {
+        let mut problems = Vec::new();
+        let file = load::load_source(source, &mut problems);
+        (file, problems)
+    });
+    let mut files = Vec::with_capacity(loaded.len());
+    for (file, problems) in loaded {
+        files.extend(file);
+        diags.extend(problems);
+    }
     diags.extend(validate::validate(&files));
     diags.sort();
     diags.dedup();
@@ -69,6 +78,8 @@ pub fn check_sources(sources: &[Source]) -> Result<Vec<load::model::SpecFile>, V
 pub fn generate_sources(sources: &[Source], root_name: &str) -> Result<Generated, Vec<Diagnostic>> {
     let files = check_sources(sources)?;
     let api = ir::lower(&files);
+    // The IR holds all that emitting needs; the spec model is a third of the peak memory.
+    drop(files);
     let all = format!("{root_name}/");
     let include = |module: &str| -> TokenStream {
         let file = format!("/wechatpay_api/{module}.rs");
@@ -76,13 +87,18 @@ pub fn generate_sources(sources: &[Source], root_name: &str) -> Result<Generated
     };
     let parts = emit::parts(&api);
     // Emitting and formatting dominate; parts are independent, so use every core. Results keep
-    // their part's index, so the output does not depend on scheduling.
-    let rendered = parallel::map(&parts, |part| {
+    // their part's index, so the output does not depend on scheduling. The parts drawn from the
+    // whole spec (chain, catalogue, server side, root; the last four) are the largest: they
+    // start first, so that no core is left finishing one of them alone at the end.
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.rotate_right(4.min(parts.len()));
+    let scheduled: Vec<emit::Part<'_>> = order.iter().map(|&i| parts[i]).collect();
+    let mut rendered_in_order = parallel::map(&scheduled, |part| {
         let (file_name, from) = match part {
             emit::Part::Module(module) => (format!("{}.rs", module.name), module.spec_file.clone()),
-            emit::Part::Paths => ("paths.rs".to_string(), all.clone()),
-            emit::Part::Catalog => ("catalog.rs".to_string(), all.clone()),
-            emit::Part::Server => ("server.rs".to_string(), all.clone()),
+            emit::Part::Paths => (format!("{}.rs", naming::PATHS_MODULE), all.clone()),
+            emit::Part::Catalog => (format!("{}.rs", naming::CATALOG_MODULE), all.clone()),
+            emit::Part::Server => (format!("{}.rs", naming::SERVER_MODULE), all.clone()),
             emit::Part::Root => ("api.rs".to_string(), all.clone()),
         };
         let tokens = emit::emit_part(&api, *part, &include);
@@ -92,8 +108,15 @@ pub fn generate_sources(sources: &[Source], root_name: &str) -> Result<Generated
             source,
         })
     });
+    // Back to the parts' order: `order[k]` is the part the k-th result was rendered from.
+    let mut rendered: Vec<Option<Result<GeneratedFile, Diagnostic>>> =
+        parts.iter().map(|_| None).collect();
+    for (&index, result) in order.iter().zip(rendered_in_order.drain(..)) {
+        rendered[index] = Some(result);
+    }
     let mut files = rendered
         .into_iter()
+        .flatten()
         .collect::<Result<Vec<_>, _>>()
         .map_err(|d| vec![d])?;
     // `parts` ends with the root.

@@ -11,7 +11,10 @@ downloads and decrypts the platform certificate from GET /v3/certificates with t
 verifies with that. Then it sends a coupon, re-sends the same request (same out_request_no),
 sends a second coupon whose first answer the test makes the sandbox lose (an injected 500 after
 the coupon is issued) and re-sends it, lists the user's coupons with the SDK's default paging,
-and sends to an unknown stock. It prints one JSON object with every status and ID on stdout;
+and sends to an unknown stock. Then the payments: a JSAPI prepay (and the same again), a query
+by out_trade_no, the user pays (the sandbox's admin endpoint POST /sandbox/orders/pay), a
+query by transaction_id, the SDK's 调起支付 signature (`sign`) for the prepay_id at a fixed
+time and nonce, a refund and its query. It prints one JSON object with every status and ID on stdout;
 sandbox/tests/interop.rs checks it. Any exception (a response the SDK could not verify
 included) exits non-zero with the traceback on stderr.
 """
@@ -19,6 +22,8 @@ included) exits non-zero with the traceback on stderr.
 import json
 import os
 import sys
+
+import requests
 
 import wechatpayv3
 from wechatpayv3 import WeChatPay, WeChatPayType
@@ -99,6 +104,77 @@ def send(pay, openid, out_request_no, stock_id=STOCK_ID):
     return result
 
 
+def payments(pay, prefix):
+    """The payment walk; every answer's status and the fields the test checks."""
+    out_trade_no = f"{prefix}-order-1"
+    order = dict(
+        description="interop 商品",
+        out_trade_no=out_trade_no,
+        amount={"total": 100, "currency": "CNY"},
+        payer={"openid": "o_interop_payer"},
+        notify_url="https://merchant.example.com/wxpay/notify",
+        pay_type=WeChatPayType.JSAPI,
+    )
+    report = {}
+    code, body = answer(*pay.pay(**order))
+    report["prepay"] = {"status": code, "prepay_id": (body or {}).get("prepay_id")}
+    code, body = answer(*pay.pay(**order))
+    report["prepay_again"] = {"status": code, "prepay_id": (body or {}).get("prepay_id")}
+    code, body = answer(*pay.query(out_trade_no=out_trade_no))
+    report["query_unpaid"] = {"status": code, "trade_state": (body or {}).get("trade_state")}
+
+    # The user pays, as WeChat's cashier would: the sandbox's admin endpoint.
+    paid = requests.post(
+        env("WECHATPAY_BASE_URL").rstrip("/") + "/sandbox/orders/pay",
+        json={"out_trade_no": out_trade_no},
+        timeout=30,
+    )
+    report["pay"] = {"status": paid.status_code}
+    transaction_id = paid.json().get("transaction_id")
+    code, body = answer(*pay.query(transaction_id=transaction_id))
+    body = body or {}
+    report["query_paid"] = {
+        "status": code,
+        "trade_state": body.get("trade_state"),
+        "transaction_id": body.get("transaction_id"),
+        "openid": (body.get("payer") or {}).get("openid"),
+    }
+
+    # 调起支付 (wx.requestPayment): the SDK's signature over appId, timeStamp, nonceStr, package.
+    prepay_id = report["prepay"]["prepay_id"] or ""
+    report["pay_sign"] = {
+        "timestamp": "1554208460",
+        "nonce": "593BEC0C930BF1AFEB40B4A08C8FB242",
+        "pay_sign": pay.sign(
+            [APPID, "1554208460", "593BEC0C930BF1AFEB40B4A08C8FB242", f"prepay_id={prepay_id}"]
+        ),
+    }
+
+    out_refund_no = f"{prefix}-refund-1"
+    code, body = answer(
+        *pay.refund(
+            out_refund_no=out_refund_no,
+            amount={"refund": 40, "total": 100, "currency": "CNY"},
+            out_trade_no=out_trade_no,
+        )
+    )
+    body = body or {}
+    report["refund"] = {
+        "status": code,
+        "refund_status": body.get("status"),
+        "refund_id": body.get("refund_id"),
+    }
+    code, body = answer(*pay.query_refund(out_refund_no=out_refund_no))
+    body = body or {}
+    report["query_refund"] = {
+        "status": code,
+        "refund_status": body.get("status"),
+        "refund_id": body.get("refund_id"),
+        "refund": (body.get("amount") or {}).get("refund"),
+    }
+    return report
+
+
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else "public-key"
     tag = mode.replace("-", "_")
@@ -137,6 +213,7 @@ def main():
     report["list_filtered"] = {"status": code, "total_count": (body or {}).get("total_count")}
 
     report["unknown_stock"] = send(pay, openid, f"{prefix}-3", stock_id=UNKNOWN_STOCK_ID)
+    report["payments"] = payments(pay, prefix)
     print(json.dumps(report, ensure_ascii=False))
 
 

@@ -24,7 +24,7 @@ pub(crate) struct App {
     pub(crate) serve_platform_certificates: bool,
     pub(crate) log_requests: bool,
     pub(crate) max_body_bytes: usize,
-    /// `COUPON.USE` notification delivery.
+    /// Notification delivery (`COUPON.USE`, `TRANSACTION.SUCCESS`, `REFUND.*`).
     pub(crate) notifier: crate::notifier::Notifier,
     /// The base URL clients reach the sandbox at (for the flow download links).
     pub(crate) base_url: String,
@@ -32,6 +32,8 @@ pub(crate) struct App {
     pub(crate) router: Router,
     /// Operations whose stateful handler is switched off.
     pub(crate) spec_answers: Mutex<SpecAnswers>,
+    /// How long a refund stays `PROCESSING` (`None`: until settled by hand).
+    pub(crate) refund_settle_delay: Option<std::time::Duration>,
 }
 
 /// Which operations answer from the spec (their examples, else values derived from their

@@ -88,6 +88,9 @@ pub struct SandboxConfig {
     pub(crate) notify: crate::notifier::NotifySettings,
     /// Operations whose stateful handler is switched off.
     pub(crate) spec_answers: SpecAnswers,
+    /// How long a refund stays `PROCESSING` before it succeeds by itself (`None`: until
+    /// settled through the admin endpoint; its builder method lives in `handlers/refunds.rs`).
+    pub(crate) refund_settle_delay: Option<std::time::Duration>,
 }
 
 impl Default for SandboxConfig {
@@ -105,6 +108,7 @@ impl Default for SandboxConfig {
             max_body_bytes: 1 << 20,
             notify: crate::notifier::NotifySettings::default(),
             spec_answers: SpecAnswers::default(),
+            refund_settle_delay: Some(crate::handlers::DEFAULT_REFUND_SETTLE_DELAY),
         }
     }
 }
@@ -126,6 +130,7 @@ impl fmt::Debug for SandboxConfig {
             .field("log_requests", &self.log_requests)
             .field("notify", &self.notify)
             .field("spec_answers", &self.spec_answers)
+            .field("refund_settle_delay", &self.refund_settle_delay)
             .finish_non_exhaustive()
     }
 }

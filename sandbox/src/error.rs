@@ -40,12 +40,29 @@ pub enum SandboxError {
     /// An inspection helper was asked about something the sandbox does not hold.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The sandbox refused an action the way WeChat Pay would (paying a closed order,
+    /// settling a refund that is not processing, …).
+    #[error("{code}: {message}")]
+    Refused {
+        /// The APIv3 error code, e.g. `ORDER_CLOSED`.
+        code: String,
+        /// Its message.
+        message: String,
+    },
     /// No tokio runtime to run on, or a background task failed.
     #[error("runtime: {0}")]
     Runtime(String),
 }
 
 impl SandboxError {
+    /// The sandbox's own refusal of an action, as the library API reports it.
+    pub(crate) fn refused(failure: wechatpay_apiv3::server::Rejection) -> Self {
+        SandboxError::Refused {
+            code: failure.code,
+            message: failure.message,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
         SandboxError::Io {
             path: path.into(),

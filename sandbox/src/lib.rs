@@ -99,6 +99,11 @@
 //! | `POST /v3/marketing/favor/stocks/{stock_id}/modify-goods-id` | `modify_stock_goods_ids` | 〃 |
 //! | `GET /v3/marketing/favor/stocks/{stock_id}/use-flow` (`refund-flow`, `use-flow-by-day`, `refund-flow-by-day`) | `stock_use_flow` (`stock_refund_flow`, `stock_use_flow_by_day`, `stock_refund_flow_by_day`) | 〃 |
 //! | `POST`, `GET /v3/marketing/favor/callbacks` | `set_callback`, `query_callback` | 〃 |
+//! | `POST /v3/pay/transactions/jsapi` (`app`, `h5`, `native`) | `jsapi_prepay` (`app_prepay`, `h5_prepay`, `native_prepay`) | see "Orders and refunds" |
+//! | `GET /v3/pay/transactions/id/{transaction_id}`, `…/out-trade-no/{out_trade_no}` | `query_order_by_id`, `query_order_by_out_trade_no` | 〃 |
+//! | `POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close` | `close_order` | 〃 |
+//! | `POST /v3/refund/domestic/refunds`, `GET …/refunds/{out_refund_no}` | `create_refund`, `query_refund` | 〃 |
+//! | `POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund` | `apply_abnormal_refund` | 〃 |
 //! | `GET /mkt/storage/bill/download?bill_params=…` | `download_flow_file` | a flow file: no authentication, **not signed**, no faults |
 //! | `GET /v3/certificates` | `download_certificates` | the platform certificate, AES-256-GCM encrypted with the APIv3 key (not in the spec) |
 //! | any other operation of the spec | its ID | answers from the spec (see above) |
@@ -151,6 +156,42 @@
 //!   `switch: false` stops them and keeps the URL. The query answers the URL set through the
 //!   API, else [`SandboxConfig::notify_url`], else `404 RESOURCE_NOT_EXISTS`.
 //!
+//! # Orders and refunds
+//!
+//! One merchant's orders, by `out_trade_no` (payments reference B–G):
+//!
+//! * **Prepay** (all four): `mchid` must be the caller (`400 INVALID_REQUEST`). A new
+//!   `out_trade_no` makes an order `NOTPAY` and answers a 36-character `prepay_id` (H5: an
+//!   `h5_url` with it, Native: a `weixin://` `code_url`). The same `out_trade_no` with the
+//!   identical body and product answers the same again; any other parameter, or another
+//!   product, `403 OUT_TRADE_NO_USED`; once paid `ORDER_PAID`, once closed `ORDER_CLOSED`.
+//! * **Pay** ([`Sandbox::pay`], `POST /sandbox/orders/pay`): the user pays a `NOTPAY` order
+//!   not past its `time_expire` → `SUCCESS`, a 28-digit `transaction_id`, `payer` (the JSAPI
+//!   payer), `success_time`, `bank_type` `OTHERS`; its total is credited to the refundable
+//!   balance and a `TRANSACTION.SUCCESS` (the `Transaction` of the queries, AEAD_AES_256_GCM
+//!   with `associated_data` `transaction`, summary `支付成功`) goes to its `notify_url`.
+//! * **Queries**: by `out_trade_no` any order (unpaid ones without `transaction_id`, `payer`,
+//!   `success_time`, `trade_type`), by `transaction_id` paid ones; `mchid` must be the caller;
+//!   unknown → `404 ORDER_NOT_EXIST`.
+//! * **Close**: `NOTPAY` or `CLOSED` → `CLOSED` (`204`, re-entrant); paid → `400 ORDER_PAID`.
+//! * **Refund**: `transaction_id` or `out_trade_no` of a paid order (`404 RESOURCE_NOT_EXISTS`
+//!   otherwise, and for unpaid orders); `amount.total` the order's total, `amount.refund` at
+//!   most what is left to refund, at most 50 refunds an order (`400 INVALID_REQUEST` naming the
+//!   field); within the refundable balance (`403 NOT_ENOUGH`; `PUT /sandbox/balance`). Answers
+//!   `PROCESSING` (order → `REFUND`), then succeeds after
+//!   [`SandboxConfig::refund_settle_delay`] (1 s) with `REFUND.SUCCESS` to the refund's
+//!   `notify_url` (none without one). The same `out_refund_no` and body → the same refund;
+//!   another body → `400 INVALID_REQUEST`. [`Sandbox::settle_refund`] ends a processing refund
+//!   as `SUCCESS`, `ABNORMAL` or `CLOSED` (which gives the amount back), each with its
+//!   `REFUND.*` notification.
+//! * **Abnormal refund**: an `ABNORMAL` refund (`400 INVALID_REQUEST` otherwise) re-routed to
+//!   the user's bank card (`bank_type`, `bank_account`, `real_name` required, `400
+//!   PARAM_ERROR`) or the merchant's account: channel `OTHER_BANKCARD`, `PROCESSING` again.
+//! * **Bills** answer from the spec.
+//!
+//! Notifications are delivered like `COUPON.USE` ([`Notifier`]), on the generic APIv3 schedule
+//! ([`RetrySchedule::payment`]) unless [`SandboxConfig::notify_retries`] sets one.
+//!
 //! # Admin endpoints (unauthenticated)
 //!
 //! Only because this is a local test server: keep it on loopback.
@@ -166,6 +207,9 @@
 //! | `GET /sandbox/stocks`, `PUT /sandbox/stocks` | list; add or replace one [`Stock`] or an array |
 //! | `GET /sandbox/spec-answers`, `PUT /sandbox/spec-answers` | which operations answer from the spec ([`SpecAnswers`]: `{"all":false,"operations":["query_callback"]}`) |
 //! | `GET /sandbox/coupons?openid=…` | the user's coupons |
+//! | `POST /sandbox/orders/pay` | `{"out_trade_no","openid"?}`: the user pays the order ([`Sandbox::pay`]); answers the paid order |
+//! | `POST /sandbox/refunds/settle` | `{"out_refund_no","status":"SUCCESS"}` (or `ABNORMAL`, `CLOSED`): ends a processing refund ([`Sandbox::settle_refund`]) |
+//! | `GET /sandbox/balance`, `PUT /sandbox/balance` | `{"available": 100}`: the merchant's refundable balance in fen (payments credit it; `0` makes refunds fail `NOT_ENOUGH`) |
 //! | `POST /sandbox/coupons/consume` | `{"openid","coupon_id"}`: mark a coupon used (已实扣) and send its `COUPON.USE` notification ([`Sandbox::notifications`]) |
 
 mod app;
@@ -204,7 +248,8 @@ pub use faults::{AppliedFault, Fault, FaultPhase, FaultRoute, FaultRule, Faults,
 pub use keys::{KeyFiles, SandboxKeys};
 pub use notifier::{
     AttemptOutcome, COUPON_USE, DEFAULT_ATTEMPT_TIMEOUT, DeliveryAttempt, DeliveryStatus,
-    NotificationRecord, Notifier, RetrySchedule,
+    NotificationRecord, Notifier, REFUND_ABNORMAL, REFUND_CLOSED, REFUND_SUCCESS, RetrySchedule,
+    TRANSACTION_SUCCESS,
 };
 pub use protocol::MAX_REQUEST_SKEW_SECS;
 pub use routes::{
@@ -366,6 +411,7 @@ impl Sandbox {
             base_url: format!("http://{advertised}"),
             router: wechatpay_apiv3::server::Router::new(&wechatpay_apiv3::api::server::SCHEMA),
             spec_answers: std::sync::Mutex::new(config.spec_answers.clone()),
+            refund_settle_delay: config.refund_settle_delay,
         });
         let service =
             server::router(Arc::clone(&app)).into_make_service_with_connect_info::<Connection>();
@@ -488,6 +534,43 @@ impl Sandbox {
     /// As [`SandboxState::consume`].
     pub fn consume(&self, openid: &str, coupon_id: &str) -> Result<Coupon, SandboxError> {
         self.app.consume(openid, coupon_id)
+    }
+
+    /// The user pays the order `out_trade_no`, as WeChat Pay's cashier would after
+    /// `wx.requestPayment`: the order becomes `SUCCESS` with a `transaction_id`, a `payer`
+    /// (the JSAPI `payer`, else `openid`, else a fixed sandbox openid) and a `success_time`, its
+    /// amount is credited to the refundable balance, and a signed, encrypted
+    /// `TRANSACTION.SUCCESS` goes to the order's `notify_url` ([`Sandbox::notifications`]).
+    /// `POST /sandbox/orders/pay` does the same.
+    ///
+    /// # Errors
+    /// [`SandboxError::Refused`] with `ORDER_NOT_EXIST`, `ORDER_CLOSED` (closed, or past its
+    /// `time_expire`) or `ORDER_PAID`.
+    pub fn pay(
+        &self,
+        out_trade_no: &str,
+        openid: Option<&str>,
+    ) -> Result<wechatpay_apiv3::api::Transaction, SandboxError> {
+        self.app
+            .pay(out_trade_no, openid)
+            .map_err(SandboxError::refused)
+    }
+
+    /// Ends the `PROCESSING` refund `out_refund_no` now as `to` (`SUCCESS`, `ABNORMAL` or
+    /// `CLOSED`) and sends its `REFUND.*` notification to the refund's `notify_url`. Without
+    /// this, refunds succeed by themselves after
+    /// [`SandboxConfig::refund_settle_delay`]. `POST /sandbox/refunds/settle` does the same.
+    ///
+    /// # Errors
+    /// [`SandboxError::Refused`] for an unknown refund or one that is not processing.
+    pub fn settle_refund(
+        &self,
+        out_refund_no: &str,
+        to: wechatpay_apiv3::api::RefundStatus,
+    ) -> Result<wechatpay_apiv3::api::Refund, SandboxError> {
+        self.app
+            .settle_refund(out_refund_no, to)
+            .map_err(SandboxError::refused)
     }
 
     /// Stops accepting connections, lets requests in flight finish (up to five seconds), then

@@ -1,5 +1,5 @@
-//! Notification delivery: `COUPON.USE` notifications POSTed to the merchant's notify URL,
-//! re-sent until acknowledged. See [`Notifier`].
+//! Notification delivery: `COUPON.USE`, `TRANSACTION.SUCCESS` and `REFUND.*` notifications
+//! POSTed to the merchant's notify URL, re-sent until acknowledged. See [`Notifier`].
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +24,59 @@ use crate::stocks::wire_time;
 
 /// The event type of a used cash coupon.
 pub const COUPON_USE: &str = "COUPON.USE";
+/// The event type of a paid order.
+pub const TRANSACTION_SUCCESS: &str = "TRANSACTION.SUCCESS";
+/// The event type of a refund that succeeded.
+pub const REFUND_SUCCESS: &str = "REFUND.SUCCESS";
+/// The event type of a refund that failed at the bank (the card was frozen or cancelled).
+pub const REFUND_ABNORMAL: &str = "REFUND.ABNORMAL";
+/// The event type of a closed refund.
+pub const REFUND_CLOSED: &str = "REFUND.CLOSED";
+
+/// What an envelope says about its event: type, `summary`, and the resource's
+/// `original_type` (also its `associated_data`), as WeChat Pay sends them (coupons reference
+/// C, payments reference H).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Event {
+    pub(crate) event_type: &'static str,
+    summary: &'static str,
+    original_type: &'static str,
+    /// Payment notifications follow the generic APIv3 schedule, `COUPON.USE` its own.
+    payment: bool,
+}
+
+impl Event {
+    pub(crate) const COUPON_USE: Event = Event {
+        event_type: COUPON_USE,
+        summary: "代金券核销通知",
+        original_type: "coupon",
+        payment: false,
+    };
+    pub(crate) const TRANSACTION_SUCCESS: Event = Event {
+        event_type: TRANSACTION_SUCCESS,
+        summary: "支付成功",
+        original_type: "transaction",
+        payment: true,
+    };
+    pub(crate) const REFUND_SUCCESS: Event = Event {
+        event_type: REFUND_SUCCESS,
+        summary: "退款成功",
+        original_type: "refund",
+        payment: true,
+    };
+    pub(crate) const REFUND_ABNORMAL: Event = Event {
+        event_type: REFUND_ABNORMAL,
+        summary: "退款异常",
+        original_type: "refund",
+        payment: true,
+    };
+    pub(crate) const REFUND_CLOSED: Event = Event {
+        event_type: REFUND_CLOSED,
+        summary: "退款关闭",
+        original_type: "refund",
+        payment: true,
+    };
+}
 /// How long a receiver has to answer one attempt by default (WeChat Pay's five seconds).
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most characters of a rejecting receiver's answer kept in the delivery log.
@@ -109,7 +162,8 @@ impl RetrySchedule {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NotifySettings {
     url: Option<String>,
-    schedule: RetrySchedule,
+    /// `None`: each event's documented schedule.
+    schedule: Option<RetrySchedule>,
     attempt_timeout: Option<Duration>,
 }
 
@@ -122,10 +176,12 @@ impl SandboxConfig {
         self
     }
 
-    /// When unacknowledged notifications are re-sent (default
-    /// [`RetrySchedule::coupon_use`]: 9 attempts, a minute apart).
+    /// When unacknowledged notifications are re-sent, for every event type. By default each
+    /// follows its documented schedule: [`RetrySchedule::coupon_use`] (9 attempts, a minute
+    /// apart) for `COUPON.USE`, [`RetrySchedule::payment`] (16 attempts over 24 h) for
+    /// `TRANSACTION.SUCCESS` and `REFUND.*`.
     pub fn notify_retries(mut self, schedule: RetrySchedule) -> Self {
-        self.notify.schedule = schedule;
+        self.notify.schedule = Some(schedule);
         self
     }
 
@@ -140,7 +196,8 @@ impl SandboxConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeliveryStatus {
-    /// No notify URL was set when the coupon was used: nothing is sent.
+    /// No usable notify URL when the event happened (no callback set when the coupon was
+    /// used, a refund without `notify_url`, a URL that is not `http(s)://`): nothing is sent.
     NoUrl,
     /// Attempts are still to come.
     Pending,
@@ -163,10 +220,11 @@ impl DeliveryStatus {
 pub struct NotificationRecord {
     /// The notification `id`, the same on every attempt.
     pub id: String,
-    /// `COUPON.USE`.
+    /// `COUPON.USE`, `TRANSACTION.SUCCESS`, `REFUND.SUCCESS`, …
     pub event_type: String,
-    /// The used coupon.
-    pub coupon_id: String,
+    /// What it is about: the used coupon's ID (`COUPON.USE`), the paid order's
+    /// `out_trade_no` (`TRANSACTION.SUCCESS`) or the refund's `out_refund_no` (`REFUND.*`).
+    pub subject: String,
     /// Where it is sent (`None`: nowhere, see [`DeliveryStatus::NoUrl`]).
     pub url: Option<String>,
     /// The exact body every attempt sends.
@@ -230,7 +288,8 @@ struct Shared {
     serial: String,
     clock: Arc<dyn Clock>,
     http: Result<reqwest::Client, String>,
-    schedule: RetrySchedule,
+    coupon_schedule: RetrySchedule,
+    payment_schedule: RetrySchedule,
     attempt_timeout: Duration,
     url: Mutex<Option<String>>,
     log: Mutex<Log>,
@@ -285,7 +344,8 @@ impl fmt::Debug for Notifier {
         f.debug_struct("Notifier")
             .field("url", &self.url())
             .field("serial", &self.shared.serial)
-            .field("schedule", &self.shared.schedule)
+            .field("coupon_schedule", &self.shared.coupon_schedule)
+            .field("payment_schedule", &self.shared.payment_schedule)
             .field("attempt_timeout", &self.shared.attempt_timeout)
             .finish_non_exhaustive()
     }
@@ -325,7 +385,14 @@ impl Notifier {
                 serial,
                 clock,
                 http,
-                schedule: settings.schedule.clone(),
+                coupon_schedule: settings
+                    .schedule
+                    .clone()
+                    .unwrap_or_else(RetrySchedule::coupon_use),
+                payment_schedule: settings
+                    .schedule
+                    .clone()
+                    .unwrap_or_else(RetrySchedule::payment),
                 attempt_timeout: settings.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
                 url: Mutex::new(url),
                 log: Mutex::default(),
@@ -354,9 +421,14 @@ impl Notifier {
         Ok(())
     }
 
-    /// The retry schedule.
+    /// The retry schedule of `COUPON.USE` notifications.
     pub fn schedule(&self) -> &RetrySchedule {
-        &self.shared.schedule
+        &self.shared.coupon_schedule
+    }
+
+    /// The retry schedule of `TRANSACTION.SUCCESS` and `REFUND.*` notifications.
+    pub fn payment_schedule(&self) -> &RetrySchedule {
+        &self.shared.payment_schedule
     }
 
     /// The serial notifications are signed under (`Wechatpay-Serial`).
@@ -410,23 +482,98 @@ impl Notifier {
         }
     }
 
-    /// Creates the `COUPON.USE` notification of a coupon just used and starts delivering it.
+    /// Creates the `COUPON.USE` notification of a coupon just used and starts delivering it
+    /// to the notify URL set now.
     pub(crate) fn coupon_used(&self, coupon: &Coupon) {
         let resource = coupon_use_resource(coupon);
+        self.outbox()
+            .send(&Event::COUPON_USE, &coupon.coupon_id, &resource, self.url());
+    }
+
+    /// A sending handle that tasks can keep (it stops with the sandbox too).
+    pub(crate) fn outbox(&self) -> Outbox {
+        Outbox {
+            shared: Arc::clone(&self.shared),
+            runtime: self.runtime.clone(),
+            stop: self.stop.subscribe(),
+        }
+    }
+}
+
+impl Shared {
+    /// The envelope JSON of a new notification.
+    fn envelope(&self, event: &Event, plaintext: &str) -> Result<Built, SandboxError> {
+        let nonce: String = RandomNonce.nonce().chars().take(12).collect();
+        let ciphertext = aead::encrypt(
+            self.keys.api_v3_key().as_bytes(),
+            &nonce,
+            event.original_type,
+            plaintext.as_bytes(),
+        )
+        .map_err(|e| SandboxError::Config(e.to_string()))?;
+        let now = OffsetDateTime::from_unix_timestamp(self.clock.now_unix())
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let id = uuid_like();
+        let envelope = Envelope {
+            id: &id,
+            create_time: wire_time(now).as_str().to_owned(),
+            resource_type: "encrypt-resource",
+            event_type: event.event_type,
+            summary: event.summary,
+            resource: EncryptedResource {
+                original_type: event.original_type,
+                algorithm: "AEAD_AES_256_GCM",
+                ciphertext,
+                associated_data: event.original_type,
+                nonce,
+            },
+        };
+        let json = serde_json::to_string(&envelope)
+            .map_err(|e| SandboxError::Config(format!("notification JSON: {e}")))?;
+        Ok(Built { id, json })
+    }
+}
+
+/// A handle that sends notifications: cheap to clone, kept by tasks that send later (a
+/// refund settling); its deliveries stop with the sandbox like the notifier's.
+#[derive(Clone)]
+pub(crate) struct Outbox {
+    shared: Arc<Shared>,
+    runtime: tokio::runtime::Handle,
+    stop: watch::Receiver<()>,
+}
+
+impl Outbox {
+    /// Creates a notification of `event` about `subject` (see
+    /// [`NotificationRecord::subject`]) carrying `resource`, and starts delivering it to
+    /// `url`. The one place every notification is built and sent from.
+    pub(crate) fn send<R: Serialize>(
+        &self,
+        event: &Event,
+        subject: &str,
+        resource: &R,
+        url: Option<String>,
+    ) {
         // Serializing a generated struct of strings, numbers and booleans cannot fail.
-        let plaintext = serde_json::to_string(&resource).unwrap_or_default();
-        let url = self.url();
-        let body = match self.envelope(&plaintext) {
+        let plaintext = serde_json::to_string(resource).unwrap_or_default();
+        let url = url.and_then(|url| match check_url(&url) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                tracing::warn!(error = %e, subject, "notification not sent");
+                None
+            }
+        });
+        let body = match self.shared.envelope(event, &plaintext) {
             Ok(body) => body,
             Err(e) => {
-                tracing::error!(error = %e, coupon_id = %coupon.coupon_id, "cannot build notification");
+                tracing::error!(error = %e, subject, "cannot build notification");
                 return;
             }
         };
         let record = NotificationRecord {
             id: body.id.clone(),
-            event_type: COUPON_USE.to_owned(),
-            coupon_id: coupon.coupon_id.clone(),
+            event_type: event.event_type.to_owned(),
+            subject: subject.to_owned(),
             url: url.clone(),
             body: body.json.clone(),
             resource: plaintext,
@@ -439,45 +586,30 @@ impl Notifier {
         };
         self.shared.update(|log| log.notifications.push(record));
         let Some(url) = url else {
-            tracing::info!(coupon_id = %coupon.coupon_id, "coupon used; no notify URL set");
+            tracing::info!(event = event.event_type, subject, "no notify URL; not sent");
             return;
         };
         let shared = Arc::clone(&self.shared);
-        let stop = self.stop.subscribe();
+        let stop = self.stop.clone();
+        let schedule = if event.payment {
+            shared.payment_schedule.clone()
+        } else {
+            shared.coupon_schedule.clone()
+        };
         self.runtime
-            .spawn(deliver(shared, stop, body.id, url, body.json));
+            .spawn(deliver(shared, stop, schedule, body.id, url, body.json));
     }
 
-    /// The envelope JSON of a new notification.
-    fn envelope(&self, plaintext: &str) -> Result<Built, SandboxError> {
-        let nonce: String = RandomNonce.nonce().chars().take(12).collect();
-        let ciphertext = aead::encrypt(
-            self.shared.keys.api_v3_key().as_bytes(),
-            &nonce,
-            "coupon",
-            plaintext.as_bytes(),
-        )
-        .map_err(|e| SandboxError::Config(e.to_string()))?;
-        let now = OffsetDateTime::from_unix_timestamp(self.shared.clock.now_unix())
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let id = uuid_like();
-        let envelope = Envelope {
-            id: &id,
-            create_time: wire_time(now).as_str().to_owned(),
-            resource_type: "encrypt-resource",
-            event_type: COUPON_USE,
-            summary: "代金券核销通知",
-            resource: EncryptedResource {
-                original_type: "coupon",
-                algorithm: "AEAD_AES_256_GCM",
-                ciphertext,
-                associated_data: "coupon",
-                nonce,
-            },
-        };
-        let json = serde_json::to_string(&envelope)
-            .map_err(|e| SandboxError::Config(format!("notification JSON: {e}")))?;
-        Ok(Built { id, json })
+    /// Runs `task` after `delay` on the sandbox's runtime, unless the sandbox stops first.
+    pub(crate) fn after(&self, delay: Duration, task: impl FnOnce(&Outbox) + Send + 'static) {
+        let outbox = self.clone();
+        let mut stop = self.stop.clone();
+        self.runtime.spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep(delay) => task(&outbox),
+                _ = stop.changed() => {}
+            }
+        });
     }
 }
 
@@ -571,11 +703,12 @@ impl Shared {
 async fn deliver(
     shared: Arc<Shared>,
     mut stop: watch::Receiver<()>,
+    schedule: RetrySchedule,
     id: String,
     url: String,
     body: String,
 ) {
-    let max = shared.schedule.max_attempts();
+    let max = schedule.max_attempts();
     for attempt in 1..=max {
         let (timestamp, outcome) = tokio::select! {
             done = shared.attempt(&url, &body) => done,
@@ -611,8 +744,7 @@ async fn deliver(
         if status.is_settled() {
             return;
         }
-        let delay = shared
-            .schedule
+        let delay = schedule
             .delays
             .get(attempt - 1)
             .copied()

@@ -5,6 +5,7 @@
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use serde::Serialize;
+use wechatpay_apiv3::api::ErrorCode;
 use wechatpay_apiv3::server::Answer;
 pub(crate) use wechatpay_apiv3::server::{Detail as ErrorDetail, Rejection as ApiFailure};
 
@@ -67,6 +68,12 @@ impl From<Answer> for Reply {
             headers: Vec::new(),
         }
     }
+}
+
+/// The error answer `code` with the HTTP status the spec documents for it (`400` when it
+/// documents none), so that no status is restated here.
+pub(crate) fn failure(code: ErrorCode, message: impl Into<String>) -> ApiFailure {
+    ApiFailure::new(code.documented_status().unwrap_or(400), code, message)
 }
 
 fn status(code: u16) -> StatusCode {

@@ -20,11 +20,14 @@ use crate::stocks::{CouponKind, Stock, StockStatus, wire_time};
 mod callbacks;
 mod flows;
 mod lifecycle;
+mod orders;
 mod queries;
+mod refunds;
 
 pub(crate) use callbacks::CallbackSetting;
 pub(crate) use flows::{FlowFile, FlowKind};
 pub(crate) use lifecycle::StockAction;
+pub(crate) use orders::{NewOrder, Prepaid};
 pub(crate) use queries::StockListKind;
 
 /// The first coupon ID handed out; IDs count up from here (11-digit numeric strings).
@@ -75,6 +78,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct SandboxState {
     inner: Arc<Mutex<Inner>>,
+    /// Orders and refunds: a lock of their own, since they never touch the coupons.
+    ledger: Arc<Mutex<orders::Ledger>>,
     mchid: Arc<str>,
     clock: Arc<dyn wechatpay_apiv3::auth::Clock>,
 }
@@ -114,6 +119,7 @@ impl SandboxState {
                 downloads: flows::Downloads::default(),
                 callback: None,
             })),
+            ledger: Arc::default(),
             mchid: Arc::from(mchid),
             clock,
         };
@@ -127,6 +133,11 @@ impl SandboxState {
         // Every update below validates first and mutates last, so a poisoned lock (a panic in
         // a test thread holding a clone, say) still guards consistent data.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn ledger(&self) -> MutexGuard<'_, orders::Ledger> {
+        // As above: the ledger's updates check first and change last.
+        self.ledger.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn now(&self) -> OffsetDateTime {

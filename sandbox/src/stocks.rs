@@ -22,6 +22,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, UtcOffset};
 use wechatpay_apiv3::Timestamp;
+use wechatpay_apiv3::api::CouponRule;
 use wechatpay_apiv3::api::server::SCHEMA;
 use wechatpay_apiv3::server::Constraints;
 use wechatpay_apiv3::wire::{FieldPath, check_length};
@@ -270,7 +271,6 @@ impl Stock {
     /// the constraints the coupon type of the API imposes.
     pub(crate) fn resolve(&mut self, mchid: &str, now: OffsetDateTime) -> Result<(), SandboxError> {
         let bad = |why: String| SandboxError::Config(format!("stock {:?}: {why}", self.stock_id));
-        let chars = |s: &str| s.chars().count();
         if self.creator_mchid.is_empty() {
             self.creator_mchid = mchid.to_owned();
         }
@@ -342,16 +342,11 @@ impl Stock {
                 ))
             })?;
         }
-        // The documented length of a goods id, until the spec can state constraints on items.
-        if let Some(item) = self
-            .available_items
-            .iter()
-            .find(|i| !(1..=128).contains(&chars(i)))
-        {
-            return Err(bad(format!(
-                "available item {item:?} must be 1-128 characters"
-            )));
-        }
+        // Goods ids as the spec's `CouponRule.available_items` states them (each item's length).
+        CouponRule::new()
+            .available_items(self.available_items.clone())
+            .validate(&FieldPath::root("stock"))
+            .map_err(|e| bad(e.to_string()))?;
         Ok(())
     }
 

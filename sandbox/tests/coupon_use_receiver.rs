@@ -106,7 +106,7 @@ impl Merchant {
         let id = notifier
             .notifications()
             .into_iter()
-            .find(|n| n.coupon_id == sent.coupon_id)
+            .find(|n| n.subject == sent.coupon_id)
             .expect("a notification for the used coupon")
             .id;
         let settled = tokio::time::timeout(HANG_GUARD, notifier.wait_settled(&id))

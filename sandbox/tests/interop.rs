@@ -10,6 +10,10 @@
 //! first answer the sandbox loses (a 500 injected after the coupon is issued, through the admin
 //! endpoint) and re-sends it, lists the user's coupons and sends to an unknown stock, then prints
 //! one JSON report. The test checks the report and the sandbox's own books (`/sandbox/coupons`).
+//! The Python client also walks a payment: a JSAPI prepay (twice: the same order), the queries
+//! by out_trade_no and by transaction_id around the user paying (`POST /sandbox/orders/pay`),
+//! the SDK's 调起支付 signature — which must equal the client crate's `PaySigner` — and a refund
+//! with its query.
 //!
 //! # Gate
 //!
@@ -282,10 +286,81 @@ fn interop(sdk: Sdk, mode: Mode) {
         faults["applied_count"], 1,
         "the lost answer was injected: {faults}"
     );
+    if sdk == Sdk::Python {
+        payments(&sandbox, &report, &context);
+    }
     assert!(
         !sandbox.log().contains("SIGN_ERROR"),
         "the sandbox accepted every signature\n{context}"
     );
+}
+
+/// The Python client's payment walk, from its report.
+fn payments(sandbox: &SandboxProcess, report: &Value, context: &str) {
+    let at = |path: &str| {
+        report
+            .pointer(&format!("/payments{path}"))
+            .cloned()
+            .unwrap_or_else(|| panic!("the report has no /payments{path}\n{context}"))
+    };
+    assert_eq!(at("/prepay/status"), 200, "{context}");
+    let prepay_id = at("/prepay/prepay_id");
+    assert!(
+        prepay_id.as_str().is_some_and(|id| id.starts_with("wx")),
+        "{context}"
+    );
+    // The same order again: the same prepay_id (idempotent on out_trade_no).
+    assert_eq!(at("/prepay_again/status"), 200, "{context}");
+    assert_eq!(at("/prepay_again/prepay_id"), prepay_id, "{context}");
+    assert_eq!(at("/query_unpaid/status"), 200, "{context}");
+    assert_eq!(at("/query_unpaid/trade_state"), "NOTPAY", "{context}");
+    assert_eq!(at("/pay/status"), 200, "{context}");
+    assert_eq!(at("/query_paid/status"), 200, "{context}");
+    assert_eq!(at("/query_paid/trade_state"), "SUCCESS", "{context}");
+    assert_eq!(at("/query_paid/openid"), "o_interop_payer", "{context}");
+    assert!(at("/query_paid/transaction_id").is_string(), "{context}");
+
+    // The SDK's 调起支付 signature is the client crate's, byte for byte.
+    let key_path = sandbox
+        .env
+        .iter()
+        .find(|(name, _)| name == "WECHATPAY_PRIVATE_KEY")
+        .map(|(_, value)| value.clone())
+        .expect("the banner exports WECHATPAY_PRIVATE_KEY");
+    let key = wechatpay_apiv3::auth::MerchantPrivateKey::from_pem_file(key_path).expect("key");
+    let ours = wechatpay_apiv3::paysign::PaySigner::new(key)
+        .jsapi_at(
+            "wx233544546545989",
+            prepay_id.as_str().unwrap_or_default(),
+            at("/pay_sign/timestamp")
+                .as_str()
+                .unwrap_or_default()
+                .parse()
+                .unwrap_or(0),
+            at("/pay_sign/nonce").as_str().unwrap_or_default(),
+        )
+        .expect("sign");
+    assert_eq!(
+        at("/pay_sign/pay_sign"),
+        ours.payment.pay_sign.as_str(),
+        "{context}"
+    );
+
+    // The refund: accepted (PROCESSING), then found by its number (it may have succeeded by
+    // then: the binary lets refunds succeed after a second).
+    assert_eq!(at("/refund/status"), 200, "{context}");
+    assert_eq!(at("/refund/refund_status"), "PROCESSING", "{context}");
+    assert_eq!(at("/query_refund/status"), 200, "{context}");
+    assert_eq!(
+        at("/query_refund/refund_id"),
+        at("/refund/refund_id"),
+        "{context}"
+    );
+    assert_eq!(at("/query_refund/refund"), 40, "{context}");
+    let state = at("/query_refund/refund_status");
+    assert!(state == "PROCESSING" || state == "SUCCESS", "{context}");
+    let balance = sandbox.admin_json("GET", "/sandbox/balance", "");
+    assert_eq!(balance["available"], 60, "paid 100, refunded 40: {balance}");
 }
 
 /// The sandbox binary, running until dropped.

@@ -170,7 +170,7 @@ fn record_of(sandbox: &Sandbox, coupon_id: &str) -> NotificationRecord {
         .notifications()
         .notifications()
         .into_iter()
-        .find(|n| n.coupon_id == coupon_id)
+        .find(|n| n.subject == coupon_id)
         .unwrap_or_else(|| panic!("no notification for coupon {coupon_id}"))
 }
 

@@ -91,13 +91,13 @@ fn broken_spec_diagnostics() {
     }
 }
 
-/// The lines of a fixture file (lossy, so a non-UTF-8 fixture can still be checked).
+/// The lines of a fixture file as the YAML parser counts them (lossy, so a non-UTF-8 fixture
+/// can still be checked).
 fn fixture_lines(dir: &Path, display: &str) -> Option<Vec<String>> {
     let rel = display.strip_prefix(&format!("{ROOT}/"))?;
     let bytes = std::fs::read(dir.join(rel)).ok()?;
     Some(
-        String::from_utf8_lossy(&bytes)
-            .lines()
+        load::lines::lines(&String::from_utf8_lossy(&bytes))
             .map(str::to_string)
             .collect(),
     )

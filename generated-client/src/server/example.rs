@@ -3,20 +3,24 @@
 //!
 //! An object gets every required field, every optional field the spec gives an `example:`, and
 //! every list. A value is the field's `example:` when it has one (and it parses as the type; a
-//! list's or an object's example is JSON text),
-//! else its `default:`, else one derived from the type and constraints: a string of
-//! `min_length` (at least one) characters from its charset, the integer nearest 0 within its
-//! range, `false`, the first enum value, the current time in China time (`+08:00`) or today's
-//! date, and a list of `min_items` (at least one) items. An object type met again inside itself
-//! stops the recursion: an optional field of it is left out, a list of it is empty.
+//! list's or an object's example is JSON text), else its `default:`, else one derived from the
+//! type and constraints: a string of `min_length` (at least one) characters from its charset
+//! (an `https://` URL for `format: https_url`), the integer nearest 0 within its range, `false`,
+//! the first enum value, the current time in China time (`+08:00`) or today's date, and a list
+//! of `min_items` (at least one) items, each meeting the item constraints. An object type met
+//! again inside itself stops the recursion: an optional field of it is left out, a list of it
+//! is empty.
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use time::{OffsetDateTime, UtcOffset};
 
 use super::reject::Rejection;
-use super::schema::{FieldSchema, Schema, ValueSchema};
+use super::schema::{FieldSchema, Format, Schema, ValueSchema};
 use crate::{Date, Timestamp};
+
+/// The value of a `format: https_url` string without an example: https, a host, no query.
+const EXAMPLE_URL: &str = "https://example.com/wxpay/notify";
 
 /// China Standard Time, the offset WeChat Pay writes its times in.
 const CHINA: i32 = 8 * 3600;
@@ -117,7 +121,10 @@ impl<'s> Examples<'s> {
                     .constraints
                     .max_items
                     .map_or(count, |max| count.min(max));
-                let item_field = FieldSchema::required(field.wire, *item);
+                let item_field = FieldSchema {
+                    constraints: field.items,
+                    ..FieldSchema::required(field.wire, *item)
+                };
                 Value::Array((0..count).map(|_| self.field(&item_field)).collect())
             }
             value => self.derived(field, &value),
@@ -151,6 +158,9 @@ impl<'s> Examples<'s> {
     fn derived(&mut self, field: &FieldSchema, value: &ValueSchema) -> Value {
         let c = &field.constraints;
         match value {
+            ValueSchema::String if c.format == Some(Format::HttpsUrl) => {
+                Value::String(EXAMPLE_URL.to_owned())
+            }
             ValueSchema::String => {
                 let fill = c.charset.first().map_or('x', |(lo, _)| *lo);
                 let len = c.min_length.unwrap_or(1).max(u64::from(field.required));
@@ -200,7 +210,7 @@ fn number(n: i128) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::schema::{IntKind, TypeKind, TypeSchema};
+    use crate::server::schema::{Constraints, IntKind, TypeKind, TypeSchema};
 
     static NODE: &[FieldSchema] = &[
         FieldSchema::required("id", ValueSchema::String)
@@ -216,7 +226,10 @@ mod tests {
         FieldSchema::required("colour", ValueSchema::Enum("Colour")),
         FieldSchema::optional("children", ValueSchema::List(&ValueSchema::Object("Node"))),
         FieldSchema::optional("parent", ValueSchema::Object("Node")),
-        FieldSchema::required("tags", ValueSchema::List(&ValueSchema::String)).min_items(2),
+        FieldSchema::required("tags", ValueSchema::List(&ValueSchema::String))
+            .min_items(2)
+            .items(Constraints::NONE.min_length(2).charset(&[('a', 'z')])),
+        FieldSchema::required("url", ValueSchema::String).format(Format::HttpsUrl),
         FieldSchema::required("amount", ValueSchema::Money).maximum(-3),
     ];
     static SCHEMA: Schema = Schema {
@@ -246,7 +259,8 @@ mod tests {
                 "at": "2024-01-01T08:00:00+08:00",
                 "colour": "RED",
                 "children": [],
-                "tags": ["x", "x"],
+                "tags": ["aa", "aa"],
+                "url": "https://example.com/wxpay/notify",
                 "amount": -3,
             })
         );

@@ -65,7 +65,8 @@ pub use reject::{
 };
 pub use route::{Resolution, Router};
 pub use schema::{
-    Constraints, FieldSchema, IntKind, Route, Schema, Segment, TypeKind, TypeSchema, ValueSchema,
+    Constraints, FieldSchema, Format, IntKind, Route, Schema, Segment, TypeKind, TypeSchema,
+    ValueSchema,
 };
 pub use sign::AnswerSignature;
 
@@ -132,21 +133,9 @@ where
         tracing::error!(operation = route.operation, error = %e, "cannot serialize the answer");
         Rejection::system()
     };
-    let body = match route.page_items {
-        // WeChat Pay documents a page's items as always present, and clients written against
-        // the documents index them: an empty page says `"data": []`.
-        Some(items) => {
-            let mut value = serde_json::to_value(&output).map_err(failed)?;
-            if let Some(object) = value.as_object_mut() {
-                object
-                    .entry(items)
-                    .or_insert_with(|| serde_json::Value::Array(Vec::new()));
-            }
-            serde_json::to_vec(&value)
-        }
-        None => serde_json::to_vec(&output),
-    }
-    .map_err(failed)?;
+    // Lists WeChat Pay always sends (a page's `data`) are `always_serialize` in the spec, so
+    // the response type writes them even when empty.
+    let body = serde_json::to_vec(&output).map_err(failed)?;
     Ok(Answer { status: 200, body })
 }
 

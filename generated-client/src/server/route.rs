@@ -139,7 +139,6 @@ mod tests {
             body: None,
             response: None,
             page_limit: None,
-            page_items: None,
         }
     }
 

@@ -6,14 +6,16 @@
 //! Values are built with `const fn`s so that the generated statics read like the YAML they come
 //! from: `FieldSchema::required("stock_id", ValueSchema::String).max_length(20)`.
 //!
-//! Every type here is `#[non_exhaustive]`: the spec language grows (a constraint, a value type)
-//! in minor releases, so code outside this crate reads the fields and matches with a `_` arm.
+//! Every type here but [`Schema`], [`TypeSchema`] and [`Route`] is `#[non_exhaustive]`: the spec
+//! language grows (a constraint, a value type) in minor releases, so code outside this crate reads
+//! the fields and matches with a `_` arm. Those three are built as struct literals by generated
+//! code, which may live in another crate (the shape corpus does); a new field there comes with the
+//! generator release that fills it, and the client pins its generator exactly (`=0.1.0`).
 
 use crate::Method;
 
 /// Every named type and every operation of the spec.
 #[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
 pub struct Schema {
     /// Named types, sorted by name.
     pub types: &'static [TypeSchema],
@@ -56,7 +58,6 @@ impl Schema {
 
 /// A named type of the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct TypeSchema {
     /// The type name, e.g. `SendCouponBody`.
     pub name: &'static str,
@@ -152,6 +153,15 @@ pub struct Constraints {
     pub min_items: Option<u64>,
     /// Maximum number of list items.
     pub max_items: Option<u64>,
+    /// A known shape of text.
+    pub format: Option<Format>,
+}
+
+/// A known shape of text (`format:` in the spec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An `https://` URL with a host and no query or fragment (`wire::check_https_url`).
+    HttpsUrl,
 }
 
 impl Constraints {
@@ -164,7 +174,56 @@ impl Constraints {
         charset: &[],
         min_items: None,
         max_items: None,
+        format: None,
     };
+
+    /// With a minimum length in characters.
+    pub const fn min_length(mut self, min: u64) -> Self {
+        self.min_length = Some(min);
+        self
+    }
+
+    /// With a maximum length in characters.
+    pub const fn max_length(mut self, max: u64) -> Self {
+        self.max_length = Some(max);
+        self
+    }
+
+    /// With a minimum value.
+    pub const fn minimum(mut self, min: i128) -> Self {
+        self.minimum = Some(min);
+        self
+    }
+
+    /// With a maximum value.
+    pub const fn maximum(mut self, max: i128) -> Self {
+        self.maximum = Some(max);
+        self
+    }
+
+    /// With the allowed characters.
+    pub const fn charset(mut self, ranges: &'static [(char, char)]) -> Self {
+        self.charset = ranges;
+        self
+    }
+
+    /// With a minimum number of items.
+    pub const fn min_items(mut self, min: u64) -> Self {
+        self.min_items = Some(min);
+        self
+    }
+
+    /// With a maximum number of items.
+    pub const fn max_items(mut self, max: u64) -> Self {
+        self.max_items = Some(max);
+        self
+    }
+
+    /// With a format.
+    pub const fn format(mut self, format: Format) -> Self {
+        self.format = Some(format);
+        self
+    }
 }
 
 /// A field of an object, a query parameter or a path parameter.
@@ -181,8 +240,10 @@ pub struct FieldSchema {
     pub example: Option<&'static str>,
     /// The server-side default, as text.
     pub default: Option<&'static str>,
-    /// Its constraints.
+    /// Its constraints (on a list: on the list itself).
     pub constraints: Constraints,
+    /// The constraints on each item of a list.
+    pub items: Constraints,
 }
 
 impl FieldSchema {
@@ -195,6 +256,7 @@ impl FieldSchema {
             example: None,
             default: None,
             constraints: Constraints::NONE,
+            items: Constraints::NONE,
         }
     }
 
@@ -220,43 +282,55 @@ impl FieldSchema {
 
     /// With a minimum length in characters.
     pub const fn min_length(mut self, min: u64) -> Self {
-        self.constraints.min_length = Some(min);
+        self.constraints = self.constraints.min_length(min);
         self
     }
 
     /// With a maximum length in characters.
     pub const fn max_length(mut self, max: u64) -> Self {
-        self.constraints.max_length = Some(max);
+        self.constraints = self.constraints.max_length(max);
         self
     }
 
     /// With a minimum value.
     pub const fn minimum(mut self, min: i128) -> Self {
-        self.constraints.minimum = Some(min);
+        self.constraints = self.constraints.minimum(min);
         self
     }
 
     /// With a maximum value.
     pub const fn maximum(mut self, max: i128) -> Self {
-        self.constraints.maximum = Some(max);
+        self.constraints = self.constraints.maximum(max);
         self
     }
 
     /// With the allowed characters.
     pub const fn charset(mut self, ranges: &'static [(char, char)]) -> Self {
-        self.constraints.charset = ranges;
+        self.constraints = self.constraints.charset(ranges);
         self
     }
 
     /// With a minimum number of items.
     pub const fn min_items(mut self, min: u64) -> Self {
-        self.constraints.min_items = Some(min);
+        self.constraints = self.constraints.min_items(min);
         self
     }
 
     /// With a maximum number of items.
     pub const fn max_items(mut self, max: u64) -> Self {
-        self.constraints.max_items = Some(max);
+        self.constraints = self.constraints.max_items(max);
+        self
+    }
+
+    /// With a format.
+    pub const fn format(mut self, format: Format) -> Self {
+        self.constraints = self.constraints.format(format);
+        self
+    }
+
+    /// With constraints on each item of a list.
+    pub const fn items(mut self, items: Constraints) -> Self {
+        self.items = items;
         self
     }
 }
@@ -273,7 +347,6 @@ pub enum Segment {
 
 /// Where one operation is served and what it takes and answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Route {
     /// The spec's operation id, e.g. `send_coupon`.
     pub operation: &'static str,
@@ -293,8 +366,6 @@ pub struct Route {
     pub response: Option<&'static str>,
     /// The query parameter that sets the page size of a paginated operation.
     pub page_limit: Option<&'static str>,
-    /// The response field that holds the items of a paginated operation's page.
-    pub page_items: Option<&'static str>,
 }
 
 #[cfg(test)]
@@ -304,6 +375,8 @@ mod tests {
     static FIELDS: &[FieldSchema] = &[
         FieldSchema::required("stock_id", ValueSchema::String).max_length(20),
         FieldSchema::optional("tags", ValueSchema::List(&ValueSchema::Enum("Colour"))).max_items(3),
+        FieldSchema::optional("ids", ValueSchema::List(&ValueSchema::String))
+            .items(Constraints::NONE.min_length(1).max_length(32)),
     ];
     static SCHEMA: Schema = Schema {
         types: &[
@@ -321,7 +394,9 @@ mod tests {
 
     #[test]
     fn lookups() {
-        assert_eq!(SCHEMA.fields_of("Body").len(), 2);
+        assert_eq!(SCHEMA.fields_of("Body").len(), 3);
+        assert_eq!(FIELDS[2].items.max_length, Some(32));
+        assert_eq!(FIELDS[2].constraints, Constraints::NONE);
         assert_eq!(SCHEMA.values_of("Colour"), ["RED", "BLUE"]);
         assert!(SCHEMA.type_named("Nope").is_none());
         assert_eq!(FIELDS[0].constraints.max_length, Some(20));

@@ -1,95 +1,97 @@
 //! The operation catalogue: every operation and its parameters as data, and a constructor of the
 //! typed operation from JSON, so tools such as the CLI learn new operations from the spec alone.
-
-use std::collections::HashMap;
+//! Everything printed here was resolved by lowering ([`OperationDef::catalog_params`]).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{Api, FieldDef, OperationDef, Ty, TypeKind};
-use crate::naming::ident;
+use super::types;
+use crate::ir::{Api, CatalogParam, OperationDef, ParamKind, ParamLocation, Ty};
+use crate::naming::{self, ident};
 
-fn kind(ty: &Ty, enums: &HashMap<&str, Vec<&str>>) -> TokenStream {
-    match ty {
-        Ty::String => quote!(String),
-        Ty::Bool => quote!(Bool),
-        Ty::Int(_) => quote!(Integer),
-        Ty::Money => quote!(Money),
-        Ty::Time => quote!(Time),
-        Ty::Date => quote!(Date),
-        Ty::Enum(name) => {
-            let values = enums.get(name.as_str()).cloned().unwrap_or_default();
-            quote!(Enum(&[#(#values),*]))
-        }
-        Ty::List(_) | Ty::Object(_) => quote!(Json),
-    }
-}
-
-fn first_paragraph(text: Option<&String>) -> String {
-    text.map(|t| t.trim().to_string()).unwrap_or_default()
-}
-
-fn param(field: &FieldDef, location: TokenStream, enums: &HashMap<&str, Vec<&str>>) -> TokenStream {
-    let name = &field.wire;
-    let kind = kind(&field.ty, enums);
-    let required = field.required;
-    let doc = first_paragraph(field.doc.as_ref());
+fn param(param: &CatalogParam) -> TokenStream {
+    let name = &param.wire;
+    let location = match param.location {
+        ParamLocation::Path => quote!(Path),
+        ParamLocation::Query => quote!(Query),
+        ParamLocation::Body => quote!(Body),
+    };
+    let kind = match &param.kind {
+        ParamKind::String => quote!(String),
+        ParamKind::Bool => quote!(Bool),
+        ParamKind::Integer => quote!(Integer),
+        ParamKind::Money => quote!(Money),
+        ParamKind::Time => quote!(Time),
+        ParamKind::Date => quote!(Date),
+        ParamKind::Enum(values) => quote!(Enum(&[#(#values),*])),
+        ParamKind::Json => quote!(Json),
+    };
+    let required = param.required;
+    let doc = &param.doc;
     quote! {
-        crate::dynamic::ParamInfo {
-            name: #name,
-            location: crate::dynamic::Location::#location,
-            kind: crate::dynamic::ValueKind::#kind,
-            required: #required,
-            doc: #doc,
+        crate::dynamic::ParamInfo::new(
+            #name,
+            crate::dynamic::Location::#location,
+            crate::dynamic::ValueKind::#kind,
+            #required,
+            #doc,
+        )
+    }
+}
+
+/// The operation's catalogue entry, an associated const of its struct (defined next to the
+/// operation, so the catalogue itself is a list of names).
+pub fn entry(op: &OperationDef) -> TokenStream {
+    let info = info(op);
+    let ty = &op.struct_name;
+    let name = ident(naming::CATALOG_ENTRY);
+    let params_name = ident(naming::CATALOG_PARAMS);
+    let params = op.catalog_params.iter().map(param);
+    quote! {
+        impl #ty {
+            /// The parameters of [`Self::CATALOG`].
+            const #params_name: &[crate::dynamic::ParamInfo] = &[#(#params),*];
+
+            /// This operation as the catalogue ([`catalog::OPERATIONS`](super::catalog::OPERATIONS))
+            /// lists it.
+            pub const #name: crate::dynamic::OperationInfo = #info;
         }
     }
 }
 
-fn info(
-    op: &OperationDef,
-    objects: &HashMap<&str, &Vec<FieldDef>>,
-    enums: &HashMap<&str, Vec<&str>>,
-) -> TokenStream {
-    let mut params: Vec<TokenStream> = op
-        .path_params
-        .iter()
-        .map(|f| param(f, quote!(Path), enums))
-        .collect();
-    if let Some(query) = &op.query {
-        params.extend(query.fields.iter().map(|f| param(f, quote!(Query), enums)));
-    }
-    if let Some(fields) = op.body.as_deref().and_then(|b| objects.get(b)) {
-        params.extend(fields.iter().map(|f| param(f, quote!(Body), enums)));
-    }
+/// Built with the runtime's `const fn`s, not a struct literal: the struct is
+/// `#[non_exhaustive]`, and generated code compiled outside the client crate (the shape corpus)
+/// must compile too.
+fn info(op: &OperationDef) -> TokenStream {
     let id = &op.id;
     let method = ident(op.method.variant());
     let path = &op.path;
-    let summary = op.summary.clone().unwrap_or_default();
-    let description = first_paragraph(op.description.as_ref());
-    let has_body = op.body.is_some();
-    let paginated = op.pagination.is_some();
-    let key = match &op.idempotency_key {
-        Some(key) => quote!(Some(#key)),
-        None => quote!(None),
-    };
-    quote! {
-        crate::dynamic::OperationInfo {
-            id: #id,
-            method: crate::Method::#method,
-            path: #path,
-            summary: #summary,
-            description: #description,
-            params: &[#(#params),*],
-            has_body: #has_body,
-            paginated: #paginated,
-            idempotency_key: #key,
-        }
+    let mut tokens = quote!(crate::dynamic::OperationInfo::new(#id, crate::Method::#method, #path));
+    if let Some(summary) = &op.summary {
+        tokens = quote!(#tokens.summary(#summary));
     }
+    if let Some(description) = op.description.as_deref().map(str::trim) {
+        tokens = quote!(#tokens.description(#description));
+    }
+    if !op.catalog_params.is_empty() {
+        let params_name = ident(naming::CATALOG_PARAMS);
+        tokens = quote!(#tokens.params(Self::#params_name));
+    }
+    if op.body.is_some() {
+        tokens = quote!(#tokens.with_body());
+    }
+    if op.pagination.is_some() {
+        tokens = quote!(#tokens.paginated());
+    }
+    if let crate::ir::Idempotency::Key(key) = &op.idempotency {
+        tokens = quote!(#tokens.idempotency_key(#key));
+    }
+    tokens
 }
 
 fn constructor(op: &OperationDef) -> TokenStream {
     let id = &op.id;
-    let ty = ident(&op.struct_name);
+    let ty = &op.struct_name;
     let mut args: Vec<TokenStream> = op
         .path_params
         .iter()
@@ -98,8 +100,8 @@ fn constructor(op: &OperationDef) -> TokenStream {
             if p.ty == Ty::String {
                 quote!(input.path_param(#name)?)
             } else {
-                let field = format!("path.{name}");
-                quote!(input.path_param(#name)?.parse().map_err(|_| crate::Error::invalid(#field, "is not a valid value"))?)
+                let ty = types::rust_type_in(&p.ty, &quote!(super::));
+                quote!(input.path_value::<#ty>(#name)?)
             }
         })
         .collect();
@@ -121,23 +123,12 @@ fn constructor(op: &OperationDef) -> TokenStream {
 
 /// The `catalog` module.
 pub fn catalog(api: &Api) -> TokenStream {
-    let mut objects = HashMap::new();
-    let mut enums = HashMap::new();
-    for ty in api.modules.iter().flat_map(|m| &m.types) {
-        match &ty.kind {
-            TypeKind::Object(fields) => {
-                objects.insert(ty.name.as_str(), fields);
-            }
-            TypeKind::Enum(variants) => {
-                enums.insert(
-                    ty.name.as_str(),
-                    variants.iter().map(|v| v.wire.as_str()).collect(),
-                );
-            }
-        }
-    }
     let operations: Vec<&OperationDef> = api.modules.iter().flat_map(|m| &m.operations).collect();
-    let infos = operations.iter().map(|op| info(op, &objects, &enums));
+    let entry = crate::naming::ident(crate::naming::CATALOG_ENTRY);
+    let infos = operations.iter().map(|op| {
+        let ty = &op.struct_name;
+        quote!(super::#ty::#entry)
+    });
     let constructors = operations.iter().map(|op| constructor(op));
     quote! {
         /// Every operation of the spec, in spec order.
@@ -153,7 +144,7 @@ pub fn catalog(api: &Api) -> TokenStream {
         pub fn build(id: &str, input: &crate::dynamic::DynamicInput) -> Result<crate::dynamic::DynamicOperation, crate::Error> {
             match id {
                 #(#constructors)*
-                other => Err(crate::Error::invalid("operation", format!("`{other}` is not an operation of the spec"))),
+                other => Err(crate::dynamic::unknown_operation(other)),
             }
         }
     }

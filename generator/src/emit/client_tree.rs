@@ -1,12 +1,18 @@
 //! The client chain: one small struct per URL prefix, so that
-//! `client.v3().marketing().favor().users(openid).coupons().post(body)` mirrors the URL.
+//! `client.v3().marketing().favor().users(openid).coupons().post(body)` mirrors the URL. Path
+//! parameters keep their spec type all along the chain (`.stocks().stock_id(id)` takes what
+//! `stock_id` is: text, a number, an enum, …).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs;
-use crate::ir::{Node, NodeInput};
-use crate::naming::ident;
+use super::{docs, types};
+use crate::ir::{Node, NodeInput, NodeParam};
+
+/// Named types are defined in the parent of the `paths` module.
+fn scope() -> TokenStream {
+    quote!(super::)
+}
 
 /// The `paths` module and the root methods on `Client`.
 pub fn client_tree(root: &Node) -> TokenStream {
@@ -22,85 +28,85 @@ pub fn client_tree(root: &Node) -> TokenStream {
     }
 }
 
+/// A parameter the node holds, passed on to the next node or to an operation.
+fn carried_value(param: &NodeParam) -> TokenStream {
+    let name = &param.name;
+    if param.ty.is_copy() {
+        quote!(self.#name)
+    } else {
+        quote!(self.#name.clone())
+    }
+}
+
 fn links(node: &Node, at_root: bool) -> TokenStream {
-    let params = node
+    let carried: Vec<TokenStream> = node
         .params
         .iter()
-        .map(|(name, _)| ident(name))
-        .collect::<Vec<_>>();
-    let methods = node.children.iter().map(|link| {
-        let method = ident(&link.method);
-        let target = ident(&link.target.name);
-        let target_path = quote!(#target);
+        .map(|p| {
+            let name = &p.name;
+            let value = carried_value(p);
+            quote!(#name: #value)
+        })
+        .collect();
+    let methods = node.children.iter().filter_map(|link| {
+        let method = &link.method;
+        let target = link.target.name.as_ref()?;
         let doc = format!(" `{}`", link.target.path);
         let client = if at_root {
             quote!(self)
         } else {
             quote!(self.client)
         };
-        let carried: Vec<TokenStream> =
-            params.iter().map(|p| quote!(#p: self.#p.clone())).collect();
         let lifetime = if at_root { quote!('_) } else { quote!('a) };
-        match &link.param {
-            Some((name, _)) => {
-                let param = ident(name);
+        Some(match &link.param {
+            Some(param) => {
+                let name = &param.name;
+                let (ty, value) = types::param_in(&param.ty, &quote!(#name), &scope());
+                let init = if name.ident() == value.to_string() {
+                    quote!(#name)
+                } else {
+                    quote!(#name: #value)
+                };
                 quote! {
                     #[doc = #doc]
-                    pub fn #method(&self, #param: impl Into<String>) -> #target_path<#lifetime> {
-                        #target_path { client: #client, #(#carried,)* #param: #param.into() }
+                    pub fn #method(&self, #name: #ty) -> #target<#lifetime> {
+                        #target { client: #client, #(#carried,)* #init }
                     }
                 }
             }
             None => quote! {
                 #[doc = #doc]
-                pub fn #method(&self) -> #target_path<#lifetime> {
-                    #target_path { client: #client, #(#carried),* }
+                pub fn #method(&self) -> #target<#lifetime> {
+                    #target { client: #client, #(#carried),* }
                 }
             },
-        }
+        })
     });
     quote!(#(#methods)*)
 }
 
 fn node_items(node: &Node, out: &mut Vec<TokenStream>) {
-    if !node.name.is_empty() {
-        let name = ident(&node.name);
+    if let Some(name) = &node.name {
         let doc = docs::doc(&[format!("The chain at `{}`.", node.path)]);
-        let fields = node.params.iter().map(|(name, wire)| {
-            let field = ident(name);
-            let doc = format!(" The `{{{wire}}}` path parameter.");
-            quote!(#[doc = #doc] #field: String,)
+        let fields = node.params.iter().map(|p| {
+            let field = &p.name;
+            let ty = types::rust_type_in(&p.ty, &scope());
+            let doc = format!(" The `{{{}}}` path parameter.", p.wire);
+            quote!(#[doc = #doc] #field: #ty,)
         });
         let methods = links(node, false);
         let operations = node.operations.iter().map(|op| {
-            let method = ident(op.method.lower());
-            let ty = ident(&op.struct_name);
-            let params: Vec<TokenStream> = node
-                .params
-                .iter()
-                .map(|(n, _)| {
-                    let n = ident(n);
-                    quote!(self.#n.clone())
-                })
-                .collect();
+            let method = &op.method_name;
+            let ty = &op.struct_name;
+            let params: Vec<TokenStream> = node.params.iter().map(carried_value).collect();
             let (args, passed) = match &op.input {
                 NodeInput::None => (quote!(), quote!()),
-                NodeInput::Body(body) => {
-                    let body = ident(body);
-                    (quote!(body: super::#body), quote!(body))
-                }
-                NodeInput::Query(query) => {
-                    let query = ident(query);
-                    (quote!(query: super::#query), quote!(query))
-                }
-                NodeInput::BodyAndQuery(body, query) => {
-                    let body = ident(body);
-                    let query = ident(query);
-                    (
-                        quote!(query: super::#query, body: super::#body),
-                        quote!(query, body),
-                    )
-                }
+                NodeInput::Body(body) => (quote!(body: super::#body), quote!(body)),
+                NodeInput::Query(query) => (quote!(query: super::#query), quote!(query)),
+                NodeInput::BodyAndQuery(body, query) => (
+                    quote!(query: super::#query, body: super::#body),
+                    quote!(query, body),
+                ),
             };
             let mut paragraphs: Vec<String> = op.summary.iter().cloned().collect();
             paragraphs.push(format!(
@@ -119,7 +125,7 @@ fn node_items(node: &Node, out: &mut Vec<TokenStream>) {
                 }
             }
         });
-        let derive = if node.params.is_empty() {
+        let derive = if node.params.iter().all(|p| p.ty.is_copy()) {
             quote!(#[derive(Debug, Clone, Copy)])
         } else {
             quote!(#[derive(Debug, Clone)])

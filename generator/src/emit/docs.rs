@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{FieldDef, OperationDef, Ty};
+use crate::ir::{Constraints, FieldDef, Format, Idempotency, OperationDef, Response, Ty};
 
 /// Doc attributes for paragraphs of text; empty paragraphs are skipped, blank lines separate.
 pub fn doc(paragraphs: &[String]) -> TokenStream {
@@ -55,23 +55,8 @@ fn count(n: impl Into<i128>, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The facts about a field, after its own text.
-pub fn field(field: &FieldDef) -> TokenStream {
-    let mut facts: Vec<String> = Vec::new();
-    let c = &field.constraints;
-    let mut line = Vec::new();
-    line.push(if field.required {
-        "Required.".to_string()
-    } else {
-        "Optional.".to_string()
-    });
-    match field.ty {
-        Ty::Money => line.push("Unit: 分 (fen).".into()),
-        Ty::Time => line.push("RFC 3339 time.".into()),
-        Ty::Date => line.push("Date, `YYYY-MM-DD`.".into()),
-        Ty::List(ref inner) if **inner == Ty::Money => line.push("Unit: 分 (fen).".into()),
-        _ => {}
-    }
+/// The facts a value's constraints state, as sentences: lengths, range, charset, format.
+fn constraint_facts(c: &Constraints, line: &mut Vec<String>) {
     match (c.min_length, c.max_length) {
         (Some(min), Some(max)) => line.push(format!("Length: {min}..={max} characters.")),
         (None, Some(max)) => line.push(format!(
@@ -90,19 +75,47 @@ pub fn field(field: &FieldDef) -> TokenStream {
         (None, Some(max)) => line.push(format!("Maximum: {max}.")),
         (None, None) => {}
     }
+    if let Some(charset) = &c.charset {
+        line.push(format!("Characters: {}.", code_span(&charset.text)));
+    }
+    match c.format {
+        Some(Format::HttpsUrl) => {
+            line.push("Format: an `https://` URL without query or fragment.".into())
+        }
+        None => {}
+    }
+}
+
+/// The facts about a field, after its own text.
+pub fn field(field: &FieldDef) -> TokenStream {
+    let c = &field.constraints;
+    let mut line = Vec::new();
+    line.push(if field.required {
+        "Required.".to_string()
+    } else {
+        "Optional.".to_string()
+    });
+    match field.ty {
+        Ty::Money => line.push("Unit: 分 (fen).".into()),
+        Ty::Time => line.push("RFC 3339 time.".into()),
+        Ty::Date => line.push("Date, `YYYY-MM-DD`.".into()),
+        Ty::List(ref inner) if **inner == Ty::Money => line.push("Unit: 分 (fen).".into()),
+        _ => {}
+    }
+    constraint_facts(c, &mut line);
     match (c.min_items, c.max_items) {
         (Some(min), Some(max)) => line.push(format!("Items: {min}..={max}.")),
         (Some(min), None) => line.push(format!("At least {}.", count(min, "item", "items"))),
         (None, Some(max)) => line.push(format!("At most {}.", count(max, "item", "items"))),
         (None, None) => {}
     }
-    if let Some(charset) = &c.charset {
-        // A charset with a backtick needs a longer code span.
-        line.push(if charset.text.contains('`') {
-            format!("Characters: `` {} ``.", charset.text)
-        } else {
-            format!("Characters: `{}`.", charset.text)
-        });
+    let mut each = Vec::new();
+    constraint_facts(&field.items, &mut each);
+    if !each.is_empty() {
+        line.push(format!("Each item: {}", lower_first(&each.join(" "))));
+    }
+    if field.always_serialize {
+        line.push("Sent as `[]` when empty.".into());
     }
     if let Some(default) = &field.default {
         line.push(format!("Default: `{default}`."));
@@ -120,11 +133,28 @@ pub fn field(field: &FieldDef) -> TokenStream {
     if field.comma_separated {
         line.push("Also decoded from one comma-separated string (sent as a list).".into());
     }
-    facts.push(line.join(" "));
     let mut paragraphs = Vec::new();
     paragraphs.extend(field.doc.clone());
-    paragraphs.extend(facts);
+    paragraphs.push(line.join(" "));
     doc(&paragraphs)
+}
+
+/// `text` as a Markdown code span; one with a backtick in it needs double backticks.
+pub fn code_span(text: &str) -> String {
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+/// `Max length: 3.` -> `max length: 3.`, to follow "Each item:".
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// The full doc of an operation: summary, description, HTTP line, behaviour, links.
@@ -137,12 +167,21 @@ pub fn operation(op: &OperationDef) -> Vec<String> {
     if let Some(rate) = &op.rate_limit {
         facts.push(format!("Rate limit: {rate}."));
     }
-    match (&op.idempotency_key, op.idempotent()) {
-        (Some(key), _) => facts.push(format!(
+    match &op.idempotency {
+        Idempotency::Key(key) => facts.push(format!(
             "Idempotent on `{key}`: a retry re-sends the same body, so it cannot act twice."
         )),
-        (None, true) => facts.push("Safe to retry.".into()),
-        (None, false) => facts.push("Not retried: the spec declares no idempotency key.".into()),
+        Idempotency::Get => facts.push("Safe to retry.".into()),
+        Idempotency::Declared => facts.push(
+            "Idempotent (the official documentation says re-sending is safe): retried with the same request."
+                .into(),
+        ),
+        Idempotency::None => {
+            facts.push("Not retried: the spec declares no idempotency key.".into())
+        }
+    }
+    if op.response == Response::NoBody {
+        facts.push("Answers with no body (`204 No Content`): the call returns `()`.".into());
     }
     if !op.signed_response {
         facts.push("The response is not signed by WeChat Pay and is not verified.".into());

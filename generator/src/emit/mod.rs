@@ -12,7 +12,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::ir::{Api, ErrorCodeDef, Module, NotificationDef, VariantDef};
-use crate::naming::{ident, value_name};
+use crate::naming::{self, ident};
 
 /// One generated file: a spec file's module, the client chain, the catalogue, or the root.
 #[derive(Debug, Clone, Copy)]
@@ -60,19 +60,21 @@ pub fn emit_part(api: &Api, part: Part<'_>, include: &dyn Fn(&str) -> TokenStrea
 
 fn module(module: &Module) -> TokenStream {
     let imports = (!module.imports.is_empty()).then(|| {
-        let names = module.imports.iter().map(|n| ident(n));
+        let names = &module.imports;
         quote!(use super::{#(#names),*};)
     });
+    let charsets = types::charsets(&module.charsets);
     let types = module
         .types
         .iter()
-        .map(|t| types::type_def(t, &module.spec_file, t.in_request));
+        .map(|t| types::type_def(t, &module.spec_file));
     let operations = module
         .operations
         .iter()
         .map(|op| operations::operation(op, &module.spec_file));
     quote! {
         #imports
+        #charsets
         #(#types)*
         #(#operations)*
     }
@@ -158,7 +160,7 @@ fn notifications(defs: &[NotificationDef]) -> TokenStream {
     let accessors = defs.iter().map(|n| {
         let variant = ident(&n.variant);
         let resource = ident(&n.resource);
-        let method = ident(&value_name(&n.variant));
+        let method = &n.accessor;
         let doc = format!(" The resource of a `{}` notification.", n.event_type);
         quote! {
             #[doc = #doc]
@@ -250,17 +252,10 @@ fn notifications(defs: &[NotificationDef]) -> TokenStream {
 
 fn root(api: &Api, include: &dyn Fn(&str) -> TokenStream) -> TokenStream {
     let declarations = api.modules.iter().filter(|m| has_content(m)).map(|m| {
-        let name = ident(&m.name);
+        let name = &m.name;
         let doc = format!(" Generated from `{}`.", m.spec_file);
         let include = include(&m.name);
-        let mut exported: Vec<String> = m.types.iter().map(|t| t.name.clone()).collect();
-        for op in &m.operations {
-            exported.push(op.struct_name.clone());
-            if let Some(q) = &op.query {
-                exported.push(q.name.clone());
-            }
-        }
-        let exported = exported.iter().map(|n| ident(n));
+        let exported = &m.exports;
         quote! {
             #[doc = #doc]
             mod #name {
@@ -269,29 +264,32 @@ fn root(api: &Api, include: &dyn Fn(&str) -> TokenStream) -> TokenStream {
             pub use self::#name::{#(#exported),*};
         }
     });
-    let paths_include = include("paths");
-    let catalog_include = include("catalog");
-    let server_include = include("server");
+    let paths = ident(naming::PATHS_MODULE);
+    let paths_include = include(naming::PATHS_MODULE);
+    let catalog = ident(naming::CATALOG_MODULE);
+    let catalog_include = include(naming::CATALOG_MODULE);
+    let server = ident(naming::SERVER_MODULE);
+    let server_include = include(naming::SERVER_MODULE);
     let error_code = error_codes(&api.error_codes);
     let notification = notifications(&api.notifications);
     quote! {
         #(#declarations)*
 
         /// The client chain: one type per URL prefix, reached from [`Client::v3`](crate::Client::v3).
-        pub mod paths {
+        pub mod #paths {
             #paths_include
         }
 
         /// Every operation as data, and a constructor from JSON: how tools such as the CLI call
         /// operations they only know by name.
-        pub mod catalog {
+        pub mod #catalog {
             #catalog_include
         }
 
         /// The server side of every operation: routes, typed request decoding and the
         /// `Handlers` trait (see [`crate::server`]; the sandbox is built on it).
         #[cfg(feature = "server")]
-        pub mod server {
+        pub mod #server {
             #server_include
         }
 

@@ -5,10 +5,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{docs, types};
-use crate::ir::{FieldDef, IntKind, OperationDef, PageStyle, PathSeg, QueryDef, Ty};
+use crate::ir::{FieldDef, IntKind, OperationDef, PageStyle, PathSeg, QueryDef, Response, Ty};
 use crate::naming::ident;
 
-/// How a scalar value (a reference named `value`) is written into a path or query string.
+/// How a scalar value (a reference named `value`) is written into a query string, as a `&str`:
+/// strings as they are, enums, times and dates as their wire strings, money as its integer fen,
+/// numbers in decimal. Path parameters are written the same way (see [`operation`]).
 fn to_text(ty: &Ty, value: &TokenStream) -> TokenStream {
     match ty {
         Ty::String => quote!(#value),
@@ -20,16 +22,21 @@ fn to_text(ty: &Ty, value: &TokenStream) -> TokenStream {
 }
 
 fn query_struct(query: &QueryDef, op: &OperationDef, spec_file: &str) -> TokenStream {
-    let name = ident(&query.name);
+    let name = &query.name;
     let doc = docs::doc(&[
         format!("Query parameters of [`{}`].", op.struct_name),
         format!("Spec: `{spec_file}`."),
     ]);
     let fields = types::struct_fields(&query.fields);
-    let ctor = types::constructor_and_setters(&query.fields);
+    let new_doc = if query.fields.iter().any(|f| f.required) {
+        "Creates the query from its required parameters; optional ones start unset."
+    } else {
+        "Creates an empty query; set parameters with the setters."
+    };
+    let ctor = types::constructor_and_setters(&query.fields, new_doc);
     let validate = types::validate_fn(&query.fields);
     let pushes = query.fields.iter().map(|f| {
-        let field = ident(&f.name);
+        let field = &f.name;
         let wire = &f.wire;
         let text = to_text(&f.ty, &quote!(value));
         if f.required {
@@ -73,80 +80,80 @@ fn query_struct(query: &QueryDef, op: &OperationDef, spec_file: &str) -> TokenSt
     }
 }
 
+/// An integer field's value as `u64` (a negative one as 0).
 fn to_u64(field: &FieldDef, value: TokenStream) -> TokenStream {
     match field.ty {
-        Ty::Int(IntKind::U32 | IntKind::U64) => quote!(u64::from(#value)),
+        Ty::Int(IntKind::U64) => value,
+        Ty::Int(IntKind::U32) => quote!(u64::from(#value)),
         _ => quote!(u64::try_from(#value).unwrap_or(0)),
     }
 }
 
-/// The function converting a field's integer to `u64`, for `map`/`map_or`.
-fn to_u64_fn(field: &FieldDef) -> TokenStream {
+/// An integer field's value as `Option<u64>`; `value` is the field itself, optional or not.
+fn to_u64_option(field: &FieldDef, value: TokenStream) -> TokenStream {
+    if field.required {
+        let v = to_u64(field, value);
+        return quote!(Some(#v));
+    }
     match field.ty {
-        Ty::Int(IntKind::U32 | IntKind::U64) => quote!(u64::from),
-        _ => quote!(|value| u64::try_from(value).unwrap_or(0)),
+        Ty::Int(IntKind::U64) => value,
+        Ty::Int(IntKind::U32) => quote!(#value.map(u64::from)),
+        _ => quote!(#value.map(|value| u64::try_from(value).unwrap_or(0))),
+    }
+}
+
+/// A `u64` named `offset` as the value of an integer field (saturating).
+fn from_u64(field: &FieldDef) -> TokenStream {
+    match field.ty {
+        Ty::Int(IntKind::U64) => quote!(offset),
+        _ => {
+            let ty = types::rust_type(&field.ty);
+            quote!(#ty::try_from(offset).unwrap_or(#ty::MAX))
+        }
     }
 }
 
 fn paginated(op: &OperationDef) -> TokenStream {
-    let (Some(pagination), Some(response)) = (&op.pagination, &op.response) else {
+    let Some(pagination) = &op.pagination else {
         return quote!();
     };
-    let name = ident(&op.struct_name);
-    let response = ident(response);
+    let name = &op.struct_name;
+    let response = &pagination.response;
     let item = types::rust_type(&pagination.item_type);
     let style = match pagination.style {
         PageStyle::PageIndex => quote!(PageIndex),
         PageStyle::ItemOffset => quote!(ItemOffset),
     };
-    let offset = ident(&pagination.offset.name);
-    let offset_ty = types::rust_type(&pagination.offset.ty);
+    let offset = &pagination.offset.name;
+    let offset_value = from_u64(&pagination.offset);
     // WeChat Pay makes `offset` required on some list operations; the walk sets it either way.
     let (offset_get, offset_set) = if pagination.offset.required {
-        let v = to_u64(&pagination.offset, quote!(self.query.#offset));
         (
-            v,
-            quote!(#offset_ty::try_from(offset).unwrap_or(#offset_ty::MAX)),
+            to_u64(&pagination.offset, quote!(self.query.#offset)),
+            offset_value,
         )
     } else {
-        let v = to_u64_fn(&pagination.offset);
-        (
-            quote!(self.query.#offset.map_or(0, #v)),
-            quote!(Some(#offset_ty::try_from(offset).unwrap_or(#offset_ty::MAX))),
-        )
+        let get = match pagination.offset.ty {
+            Ty::Int(IntKind::U64) => quote!(self.query.#offset.unwrap_or(0)),
+            Ty::Int(IntKind::U32) => quote!(self.query.#offset.map_or(0, u64::from)),
+            _ => quote!(self.query.#offset.map_or(0, |value| u64::try_from(value).unwrap_or(0))),
+        };
+        (get, quote!(Some(#offset_value)))
     };
-    let limit = ident(&pagination.limit.name);
-    let limit_value = if pagination.limit.required {
-        let v = to_u64(&pagination.limit, quote!(self.query.#limit));
-        quote!(Some(#v))
-    } else {
-        let v = to_u64_fn(&pagination.limit);
-        quote!(self.query.#limit.map(#v))
-    };
-    let items = ident(&pagination.items.name);
+    let limit = &pagination.limit.name;
+    let limit_value = to_u64_option(&pagination.limit, quote!(self.query.#limit));
+    let items = &pagination.items.name;
     let total = match &pagination.total {
-        Some(total) if total.required => {
-            let field = ident(&total.name);
-            let v = to_u64(total, quote!(response.#field));
-            quote!(Some(#v))
-        }
         Some(total) => {
-            let field = ident(&total.name);
-            let v = to_u64_fn(total);
-            quote!(response.#field.map(#v))
+            let field = &total.name;
+            to_u64_option(total, quote!(response.#field))
         }
         None => quote!(None),
     };
     let page_limit = match &pagination.response_limit {
-        Some(limit) if limit.required => {
-            let field = ident(&limit.name);
-            let v = to_u64(limit, quote!(response.#field));
-            quote!(Some(#v))
-        }
         Some(limit) => {
-            let field = ident(&limit.name);
-            let v = to_u64_fn(limit);
-            quote!(response.#field.map(#v))
+            let field = &limit.name;
+            to_u64_option(limit, quote!(response.#field))
         }
         None => quote!(None),
     };
@@ -171,11 +178,7 @@ fn paginated(op: &OperationDef) -> TokenStream {
             }
 
             fn into_page(response: #response) -> crate::pagination::Page<Self::Item> {
-                crate::pagination::Page {
-                    total: #total,
-                    limit: #page_limit,
-                    items: response.#items,
-                }
+                crate::pagination::Page::new(response.#items, #total, #page_limit)
             }
         }
     }
@@ -183,7 +186,7 @@ fn paginated(op: &OperationDef) -> TokenStream {
 
 /// Everything generated for one operation.
 pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
-    let name = ident(&op.struct_name);
+    let name = &op.struct_name;
     let mut paragraphs = docs::operation(op);
     paragraphs.push(format!("Spec: `{spec_file}`, operation `{}`.", op.id));
     let doc = docs::doc(&paragraphs);
@@ -192,28 +195,27 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
     let mut params = Vec::new();
     let mut inits = Vec::new();
     for p in &op.path_params {
-        let field = ident(&p.name);
+        let field = &p.name;
         let doc = docs::field(p);
         let ty = types::field_type(p);
         fields.push(quote!(#doc pub #field: #ty,));
-        if p.ty == Ty::String {
-            params.push(quote!(#field: impl Into<String>));
-            inits.push(quote!(#field: #field.into()));
+        let (param, value) = types::param(&p.ty, &quote!(#field));
+        params.push(quote!(#field: #param));
+        inits.push(if field.ident() == value.to_string() {
+            quote!(#field)
         } else {
-            params.push(quote!(#field: #ty));
-            inits.push(quote!(#field));
-        }
+            quote!(#field: #value)
+        });
     }
     if let Some(query) = &op.query {
-        let ty = ident(&query.name);
+        let ty = &query.name;
         fields.push(quote!(#[doc = " The query parameters."] pub query: #ty,));
         params.push(quote!(query: #ty));
         inits.push(quote!(query));
     }
     if let Some(body) = &op.body {
-        let ty = ident(body);
-        fields.push(quote!(#[doc = " The JSON body."] pub body: #ty,));
-        params.push(quote!(body: #ty));
+        fields.push(quote!(#[doc = " The JSON body."] pub body: #body,));
+        params.push(quote!(body: #body));
         inits.push(quote!(body));
     }
 
@@ -231,18 +233,19 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
         template.push('/');
         match seg {
             PathSeg::Literal(text) => template.push_str(text),
-            PathSeg::Param(param) => {
-                let field = op.path_params.iter().find(|p| &p.wire == param);
-                let name = field
-                    .map_or(param.as_str(), |f| f.name.as_str())
-                    .trim_start_matches("r#")
-                    .to_string();
-                template.push_str(&format!("{{{name}}}"));
-                let local = ident(&name);
-                let field_ident = ident(field.map_or(param.as_str(), |f| f.name.as_str()));
-                let text = match field.map(|f| &f.ty) {
-                    Some(Ty::String) | None => quote!(&self.#field_ident),
-                    Some(_) => quote!(&self.#field_ident.to_string()),
+            PathSeg::Param(at) => {
+                let Some(field) = op.path_params.get(*at) else {
+                    continue;
+                };
+                // `format!` captures the local by its name; a keyword is captured raw.
+                template.push_str(&format!("{{{}}}", field.name));
+                let local = &field.name;
+                let text = match &field.ty {
+                    Ty::String => quote!(&self.#local),
+                    Ty::Enum(_) | Ty::Time | Ty::Date => quote!(self.#local.as_str()),
+                    Ty::Bool => quote!(if self.#local { "true" } else { "false" }),
+                    Ty::Money => quote!(&self.#local.get().to_string()),
+                    _ => quote!(&self.#local.to_string()),
                 };
                 encoded.push(quote!(let #local = crate::wire::encode_path_segment(#text);));
             }
@@ -268,19 +271,19 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
         None => (quote!(), quote!(None)),
     };
     let response = match &op.response {
-        Some(r) => {
-            let r = ident(r);
-            quote!(#r)
-        }
-        None => quote!(()),
+        Response::Json(r) => quote!(#r),
+        Response::NoBody => quote!(()),
     };
+    let allow = types::too_many_arguments(params.len());
     let method = ident(op.method.variant());
     let id = &op.id;
     let path = &op.path;
-    let idempotent = op.idempotent();
-    let signed = op.signed_response;
+    // Only what differs from `OperationMeta::new` (not retried, signed answers).
+    let idempotent = op.idempotent().then(|| quote!(.idempotent(true)));
+    let signed = (!op.signed_response).then(|| quote!(.signed_response(false)));
     let query = op.query.as_ref().map(|q| query_struct(q, op, spec_file));
     let paginated = paginated(op);
+    let catalog_entry = super::catalog::entry(op);
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,6 +294,7 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
 
         impl #name {
             /// Creates the request; reach it more naturally through the client chain.
+            #allow
             pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
             }
@@ -299,13 +303,9 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
         impl crate::Operation for #name {
             type Response = #response;
 
-            const META: crate::OperationMeta = crate::OperationMeta {
-                id: #id,
-                method: crate::Method::#method,
-                path_template: #path,
-                idempotent: #idempotent,
-                signed_response: #signed,
-            };
+            const META: crate::OperationMeta = crate::OperationMeta::new(#id, crate::Method::#method, #path)
+                #idempotent
+                #signed;
 
             fn build(&self) -> Result<crate::HttpRequest, crate::Error> {
                 #path_root
@@ -314,15 +314,13 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
                 #body_check
                 #target
                 #query_append
-                Ok(crate::HttpRequest {
-                    method: crate::Method::#method,
-                    path_and_query: target,
-                    body: #body_bytes,
-                })
+                Ok(crate::HttpRequest::new(crate::Method::#method, target, #body_bytes))
             }
         }
 
         #paginated
+
+        #catalog_entry
 
         #query
     }

@@ -9,7 +9,10 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{docs, types};
-use crate::ir::{Api, FieldDef, IntKind, OperationDef, PathSeg, Ty, TypeDef, TypeKind};
+use crate::ir::{
+    Api, Constraints, FieldDef, Format, IntKind, OperationDef, PathSeg, Response, Ty, TypeDef,
+    TypeKind,
+};
 use crate::naming::ident;
 
 fn value(ty: &Ty) -> TokenStream {
@@ -32,8 +35,14 @@ fn value(ty: &Ty) -> TokenStream {
             let item = value(item);
             quote!(ValueSchema::List(&#item))
         }
-        Ty::Object(name) => quote!(ValueSchema::Object(#name)),
-        Ty::Enum(name) => quote!(ValueSchema::Enum(#name)),
+        Ty::Object(name) => {
+            let name = name.as_str();
+            quote!(ValueSchema::Object(#name))
+        }
+        Ty::Enum(name) => {
+            let name = name.as_str();
+            quote!(ValueSchema::Enum(#name))
+        }
     }
 }
 
@@ -45,33 +54,22 @@ fn has_integer(ty: &Ty) -> bool {
     }
 }
 
-/// `FieldSchema::required("stock_id", ValueSchema::String).max_length(20)…`: only what the
-/// spec states.
-fn field(f: &FieldDef) -> TokenStream {
-    let wire = &f.wire;
-    let ty = value(&f.ty);
-    let mut tokens = if f.required {
-        quote!(FieldSchema::required(#wire, #ty))
-    } else {
-        quote!(FieldSchema::optional(#wire, #ty))
-    };
-    let c = &f.constraints;
+/// The builder calls of what `c` states, appended to `tokens`: `.max_length(20).charset(…)`.
+fn constrained(mut tokens: TokenStream, c: &Constraints) -> TokenStream {
     let counts = [
-        ("min_length", c.min_length),
-        ("max_length", c.max_length),
-        ("min_items", c.min_items),
-        ("max_items", c.max_items),
+        (quote!(min_length), c.min_length),
+        (quote!(max_length), c.max_length),
+        (quote!(min_items), c.min_items),
+        (quote!(max_items), c.max_items),
     ];
     for (method, bound) in counts {
         if let Some(bound) = bound {
-            let method = ident(method);
             let bound = Literal::u64_unsuffixed(bound);
             tokens = quote!(#tokens.#method(#bound));
         }
     }
-    for (method, bound) in [("minimum", c.minimum), ("maximum", c.maximum)] {
+    for (method, bound) in [(quote!(minimum), c.minimum), (quote!(maximum), c.maximum)] {
         if let Some(bound) = bound {
-            let method = ident(method);
             let bound = Literal::i128_unsuffixed(bound);
             tokens = quote!(#tokens.#method(#bound));
         }
@@ -79,6 +77,30 @@ fn field(f: &FieldDef) -> TokenStream {
     if let Some(charset) = &c.charset {
         let ranges = charset.ranges.iter().map(|(lo, hi)| quote!((#lo, #hi)));
         tokens = quote!(#tokens.charset(&[#(#ranges),*]));
+    }
+    if let Some(format) = c.format {
+        let format = match format {
+            Format::HttpsUrl => quote!(HttpsUrl),
+        };
+        tokens = quote!(#tokens.format(Format::#format));
+    }
+    tokens
+}
+
+/// `FieldSchema::required("stock_id", ValueSchema::String).max_length(20)…`: only what the
+/// spec states; a list's item constraints as `.items(Constraints::NONE.max_length(32))`.
+fn field(f: &FieldDef) -> TokenStream {
+    let wire = &f.wire;
+    let ty = value(&f.ty);
+    let tokens = if f.required {
+        quote!(FieldSchema::required(#wire, #ty))
+    } else {
+        quote!(FieldSchema::optional(#wire, #ty))
+    };
+    let mut tokens = constrained(tokens, &f.constraints);
+    if f.items != Constraints::default() {
+        let items = constrained(quote!(Constraints::NONE), &f.items);
+        tokens = quote!(#tokens.items(#items));
     }
     if let Some(example) = &f.example {
         let example = text(example);
@@ -108,7 +130,7 @@ fn text(value: &str) -> TokenStream {
 }
 
 fn type_schema(def: &TypeDef) -> TokenStream {
-    let name = &def.name;
+    let name = def.name.as_str();
     let kind = match &def.kind {
         TypeKind::Object(fields) => {
             let fields = fields.iter().map(field);
@@ -122,7 +144,7 @@ fn type_schema(def: &TypeDef) -> TokenStream {
     quote!(TypeSchema { name: #name, kind: #kind })
 }
 
-fn option(name: Option<&String>) -> TokenStream {
+fn option(name: Option<&str>) -> TokenStream {
     match name {
         Some(name) => quote!(Some(#name)),
         None => quote!(None),
@@ -135,14 +157,19 @@ fn route(op: &OperationDef) -> TokenStream {
     let path = &op.path;
     let segments = op.segments.iter().map(|s| match s {
         PathSeg::Literal(text) => quote!(Segment::Literal(#text)),
-        PathSeg::Param(name) => quote!(Segment::Param(#name)),
+        PathSeg::Param(at) => {
+            let wire = op.path_params.get(*at).map_or("", |p| p.wire.as_str());
+            quote!(Segment::Param(#wire))
+        }
     });
     let path_params = op.path_params.iter().map(field);
     let query = op.query.iter().flat_map(|q| &q.fields).map(field);
-    let body = option(op.body.as_ref());
-    let response = option(op.response.as_ref());
-    let page_limit = option(op.pagination.as_ref().map(|p| &p.limit.wire));
-    let page_items = option(op.pagination.as_ref().map(|p| &p.items.wire));
+    let body = option(op.body.as_deref());
+    let response = option(match &op.response {
+        Response::Json(name) => Some(name.as_str()),
+        Response::NoBody => None,
+    });
+    let page_limit = option(op.pagination.as_ref().map(|p| p.limit.wire.as_str()));
     quote! {
         Route {
             operation: #id,
@@ -154,24 +181,20 @@ fn route(op: &OperationDef) -> TokenStream {
             body: #body,
             response: #response,
             page_limit: #page_limit,
-            page_items: #page_items,
         }
     }
 }
 
 fn response_type(op: &OperationDef) -> TokenStream {
     match &op.response {
-        Some(response) => {
-            let response = ident(response);
-            quote!(super::#response)
-        }
-        None => quote!(()),
+        Response::Json(response) => quote!(super::#response),
+        Response::NoBody => quote!(()),
     }
 }
 
 fn handler(op: &OperationDef) -> TokenStream {
-    let method = ident(&op.id);
-    let input = ident(&op.struct_name);
+    let method = &op.handler;
+    let input = &op.struct_name;
     let response = response_type(op);
     let id = &op.id;
     let mut paragraphs: Vec<String> = op.summary.iter().cloned().collect();
@@ -191,23 +214,22 @@ fn handler(op: &OperationDef) -> TokenStream {
 }
 
 fn decode(op: &OperationDef) -> TokenStream {
-    let input = ident(&op.struct_name);
+    let input = &op.struct_name;
     let mut args: Vec<TokenStream> = op
         .path_params
         .iter()
         .map(|p| {
-            let ty = types::rust_type(&p.ty);
+            let ty = types::rust_type_in(&p.ty, &quote!(super::));
             let wire = &p.wire;
             quote!(request.path_param::<#ty>(#wire)?)
         })
         .collect();
     if let Some(query) = &op.query {
-        let ty = ident(&query.name);
+        let ty = &query.name;
         args.push(quote!(request.query::<super::#ty>()?));
     }
     if let Some(body) = &op.body {
-        let ty = ident(body);
-        args.push(quote!(request.body::<super::#ty>()?));
+        args.push(quote!(request.body::<super::#body>()?));
     }
     let request = if args.is_empty() {
         quote!(_)
@@ -234,15 +256,15 @@ pub fn server(api: &Api) -> TokenStream {
     let handlers = operations.iter().map(|op| handler(op));
     let arms = operations.iter().map(|op| {
         let id = &op.id;
-        let method = ident(&op.id);
-        let input = ident(&op.struct_name);
+        let method = &op.handler;
+        let input = &op.struct_name;
         quote! {
             #id => crate::server::answer(handlers, request, |input: super::#input| handlers.#method(cx, input)),
         }
     });
     let decodes = operations.iter().map(|op| decode(op));
     // Imported only when used, so that no spec makes an unused import.
-    let any_integer = defs
+    let fields: Vec<&FieldDef> = defs
         .iter()
         .flat_map(|d| match &d.kind {
             TypeKind::Object(fields) => fields.as_slice(),
@@ -253,10 +275,21 @@ pub fn server(api: &Api) -> TokenStream {
                 .iter()
                 .chain(op.query.iter().flat_map(|q| &q.fields))
         }))
-        .any(|f| has_integer(&f.ty));
-    let int_kind = any_integer.then(|| quote!(IntKind,));
+        .collect();
+    let int_kind = fields
+        .iter()
+        .any(|f| has_integer(&f.ty))
+        .then(|| quote!(IntKind,));
+    let constraints = fields
+        .iter()
+        .any(|f| f.items != Constraints::default())
+        .then(|| quote!(Constraints,));
+    let format = fields
+        .iter()
+        .any(|f| f.constraints.format.is_some() || f.items.format.is_some())
+        .then(|| quote!(Format,));
     quote! {
-        use crate::server::{FieldSchema, #int_kind Route, Schema, Segment, TypeKind, TypeSchema, ValueSchema};
+        use crate::server::{#constraints FieldSchema, #format #int_kind Route, Schema, Segment, TypeKind, TypeSchema, ValueSchema};
 
         /// Every operation's route and every named type of the spec, as data.
         pub static SCHEMA: Schema = Schema {

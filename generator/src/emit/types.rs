@@ -1,34 +1,36 @@
 //! Objects and open enums: the structs with their constructors, setters and checks, and the enums
-//! with their `Unknown(String)` variant.
+//! with their `Unknown(String)` variant, `FromStr` and `Display`.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::docs;
-use crate::ir::{FieldDef, Ty, TypeDef, TypeKind, VariantDef};
-use crate::naming::ident;
+use crate::ir::{CharsetDef, Constraints, FieldDef, Format, Ty, TypeDef, TypeKind, VariantDef};
 
-/// The Rust type of a value of `ty`.
-pub fn rust_type(ty: &Ty) -> TokenStream {
+/// The Rust type of a value of `ty`; named types are prefixed with `scope` (`super::` where
+/// they are not in scope).
+pub fn rust_type_in(ty: &Ty, scope: &TokenStream) -> TokenStream {
     match ty {
         Ty::String => quote!(String),
         Ty::Bool => quote!(bool),
         Ty::Int(kind) => {
-            let kind = ident(kind.rust());
+            let kind = crate::naming::ident(kind.rust());
             quote!(#kind)
         }
         Ty::Money => quote!(crate::Fen),
         Ty::Time => quote!(crate::Timestamp),
         Ty::Date => quote!(crate::Date),
         Ty::List(inner) => {
-            let inner = rust_type(inner);
+            let inner = rust_type_in(inner, scope);
             quote!(Vec<#inner>)
         }
-        Ty::Object(name) | Ty::Enum(name) => {
-            let name = ident(name);
-            quote!(#name)
-        }
+        Ty::Object(name) | Ty::Enum(name) => quote!(#scope #name),
     }
+}
+
+/// The Rust type of a value of `ty`, in a module that has the named types in scope.
+pub fn rust_type(ty: &Ty) -> TokenStream {
+    rust_type_in(ty, &quote!())
 }
 
 /// Optional lists are plain (possibly empty) lists; other optional values are `Option`.
@@ -46,14 +48,30 @@ pub fn field_type(field: &FieldDef) -> TokenStream {
     }
 }
 
-/// A constructor/setter parameter type and the expression turning it into the field value.
-fn param(field: &FieldDef, value: &TokenStream) -> (TokenStream, TokenStream) {
-    match &field.ty {
+/// A constructor/setter/chain parameter of type `ty` named `value`: the parameter type and the
+/// expression turning it into the stored value. Strings, money, times and dates take anything
+/// that converts (`&str`, `i64`, `OffsetDateTime`, …).
+pub fn param_in(ty: &Ty, value: &TokenStream, scope: &TokenStream) -> (TokenStream, TokenStream) {
+    match ty {
         Ty::String => (quote!(impl Into<String>), quote!(#value.into())),
         Ty::Money => (quote!(impl Into<crate::Fen>), quote!(#value.into())),
         Ty::Time => (quote!(impl Into<crate::Timestamp>), quote!(#value.into())),
         Ty::Date => (quote!(impl Into<crate::Date>), quote!(#value.into())),
-        other => (rust_type(other), quote!(#value)),
+        other => (rust_type_in(other, scope), quote!(#value)),
+    }
+}
+
+/// [`param_in`] in a module that has the named types in scope.
+pub fn param(ty: &Ty, value: &TokenStream) -> (TokenStream, TokenStream) {
+    param_in(ty, value, &quote!())
+}
+
+/// `name: value` in a struct literal, shortened to `name` when the value is the name.
+fn init(name: &crate::ir::Name, value: TokenStream) -> TokenStream {
+    if name.ident() == value.to_string() {
+        quote!(#name)
+    } else {
+        quote!(#name: #value)
     }
 }
 
@@ -61,9 +79,9 @@ fn param(field: &FieldDef, value: &TokenStream) -> (TokenStream, TokenStream) {
 pub fn struct_fields(fields: &[FieldDef]) -> TokenStream {
     let fields = fields.iter().map(|f| {
         let doc = docs::field(f);
-        let name = ident(&f.name);
+        let name = &f.name;
         let ty = field_type(f);
-        let rename = (f.name.trim_start_matches("r#") != f.wire).then(|| {
+        let rename = (name.as_str() != f.wire).then(|| {
             let wire = &f.wire;
             quote!(#[serde(rename = #wire)])
         });
@@ -74,7 +92,9 @@ pub fn struct_fields(fields: &[FieldDef]) -> TokenStream {
         } else {
             "crate::wire::null_as_default"
         };
-        let serde = if is_plain_list(f) {
+        let serde = if is_plain_list(f) && f.always_serialize {
+            quote!(#[serde(default, deserialize_with = #decode)])
+        } else if is_plain_list(f) {
             quote!(#[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = #decode)])
         } else if f.comma_separated {
             quote!(#[serde(deserialize_with = #decode)])
@@ -94,34 +114,28 @@ pub fn struct_fields(fields: &[FieldDef]) -> TokenStream {
     quote!(#(#fields)*)
 }
 
-/// `new(required...)` and one setter per optional field.
-pub fn constructor_and_setters(fields: &[FieldDef]) -> TokenStream {
+/// `new(required...)` (documented with `new_doc`) and one setter per optional field.
+pub fn constructor_and_setters(fields: &[FieldDef], new_doc: &str) -> TokenStream {
     let required: Vec<&FieldDef> = fields.iter().filter(|f| f.required).collect();
     let params = required.iter().map(|f| {
-        let name = ident(&f.name);
-        let (ty, _) = param(f, &quote!(#name));
+        let name = &f.name;
+        let (ty, _) = param(&f.ty, &quote!(#name));
         quote!(#name: #ty)
     });
     let inits = fields.iter().map(|f| {
-        let name = ident(&f.name);
+        let name = &f.name;
         if f.required {
-            let (_, value) = param(f, &quote!(#name));
-            if name == value.to_string() {
-                quote!(#name)
-            } else {
-                quote!(#name: #value)
-            }
+            let (_, value) = param(&f.ty, &quote!(#name));
+            init(name, value)
         } else if is_plain_list(f) {
             quote!(#name: Vec::new())
         } else {
             quote!(#name: None)
         }
     });
-    let allow = (required.len() > 7).then(|| {
-        quote!(#[allow(clippy::too_many_arguments, reason = "every required field of the spec is a constructor argument, so a missing one does not compile")])
-    });
+    let allow = too_many_arguments(required.len());
     let setters = fields.iter().filter(|f| !f.required).map(|f| {
-        let name = ident(&f.name);
+        let name = &f.name;
         let doc = format!(" Sets `{}`.", f.wire);
         if is_plain_list(f) {
             let ty = rust_type(&f.ty);
@@ -133,7 +147,7 @@ pub fn constructor_and_setters(fields: &[FieldDef]) -> TokenStream {
                 }
             }
         } else {
-            let (ty, value) = param(f, &quote!(#name));
+            let (ty, value) = param(&f.ty, &quote!(#name));
             quote! {
                 #[doc = #doc]
                 pub fn #name(mut self, #name: #ty) -> Self {
@@ -143,13 +157,9 @@ pub fn constructor_and_setters(fields: &[FieldDef]) -> TokenStream {
             }
         }
     });
-    let new_doc = if required.is_empty() {
-        " Creates an empty value; set optional fields with the setters.".to_string()
-    } else {
-        " Creates a value from its required fields; optional ones start unset.".to_string()
-    };
+    let new_doc = docs::doc(&[new_doc.to_string()]);
     quote! {
-        #[doc = #new_doc]
+        #new_doc
         #allow
         pub fn new(#(#params),*) -> Self {
             Self { #(#inits),* }
@@ -157,6 +167,13 @@ pub fn constructor_and_setters(fields: &[FieldDef]) -> TokenStream {
 
         #(#setters)*
     }
+}
+
+/// Allows clippy's `too_many_arguments` on a constructor taking more than clippy's seven.
+pub fn too_many_arguments(params: usize) -> Option<TokenStream> {
+    (params > 7).then(|| {
+        quote!(#[allow(clippy::too_many_arguments, reason = "every required field of the spec is a constructor argument, so a missing one does not compile")])
+    })
 }
 
 fn lit_u64(v: Option<u64>) -> TokenStream {
@@ -179,26 +196,37 @@ fn lit_i128(v: Option<i128>) -> TokenStream {
     }
 }
 
-/// The checks of one value, whose expression is `value` (a reference), at field path `at`.
-fn value_checks(field: &FieldDef, ty: &Ty, value: &TokenStream, at: &TokenStream) -> TokenStream {
-    let c = &field.constraints;
+/// The checks of one value of type `ty` under constraints `c` (`items`: those of each item of a
+/// list), whose expression is `value` (a reference), at field path `at`. `required` makes a
+/// string non-empty unless the spec sets its own minimum.
+fn value_checks(
+    c: &Constraints,
+    items: &Constraints,
+    ty: &Ty,
+    required: bool,
+    value: &TokenStream,
+    at: &TokenStream,
+) -> TokenStream {
     match ty {
         Ty::String => {
-            // A required string must not be empty unless the spec sets its own minimum.
-            let min_length = c.min_length.or(field.required.then_some(1));
+            let min_length = c.min_length.or(required.then_some(1));
             let length = (min_length.is_some() || c.max_length.is_some()).then(|| {
                 let (min, max) = (lit_u64(min_length), lit_u64(c.max_length));
                 quote!(crate::wire::check_length(&#at, #value, #min, #max)?;)
             });
             let charset = c.charset.as_ref().map(|charset| {
-                let ranges = charset.ranges.iter().map(|(lo, hi)| quote!((#lo, #hi)));
+                let name = &charset.name;
                 let text = &charset.text;
-                quote!(crate::wire::check_charset(&#at, #value, &[#(#ranges),*], #text)?;)
+                quote!(crate::wire::check_charset(&#at, #value, #name, #text)?;)
+            });
+            let format = c.format.map(|format| match format {
+                Format::HttpsUrl => quote!(crate::wire::check_https_url(&#at, #value)?;),
             });
             quote! {
                 crate::wire::check_text(&#at, #value)?;
                 #length
                 #charset
+                #format
             }
         }
         Ty::Int(_) | Ty::Money if c.minimum.is_some() || c.maximum.is_some() => {
@@ -220,11 +248,15 @@ fn value_checks(field: &FieldDef, ty: &Ty, value: &TokenStream, at: &TokenStream
                 let (min, max) = (lit_u64(c.min_items), lit_u64(c.max_items));
                 quote!(crate::wire::check_items(&#at, #value.len(), #min, #max)?;)
             });
-            let item_field = FieldDef {
-                constraints: Default::default(),
-                ..field.clone()
-            };
-            let per_item = value_checks(&item_field, inner, &quote!(item), &quote!(at_item));
+            let none = Constraints::default();
+            let per_item = value_checks(
+                items,
+                &none,
+                inner,
+                required,
+                &quote!(item),
+                &quote!(at_item),
+            );
             let each = (!per_item.is_empty()).then(|| {
                 quote! {
                     for (index, item) in #value.iter().enumerate() {
@@ -241,9 +273,16 @@ fn value_checks(field: &FieldDef, ty: &Ty, value: &TokenStream, at: &TokenStream
 
 /// The checks of one field of `owner` (an expression such as `self`), below field path `at`.
 pub fn field_checks(field: &FieldDef, owner: &TokenStream, at: &TokenStream) -> TokenStream {
-    let name = ident(&field.name);
+    let name = &field.name;
     let wire = &field.wire;
-    let checks = value_checks(field, &field.ty, &quote!(value), &quote!(at_field));
+    let checks = value_checks(
+        &field.constraints,
+        &field.items,
+        &field.ty,
+        field.required,
+        &quote!(value),
+        &quote!(at_field),
+    );
     if checks.is_empty() {
         quote!()
     } else if field.required || is_plain_list(field) {
@@ -286,17 +325,50 @@ pub fn validate_fn(fields: &[FieldDef]) -> TokenStream {
     }
 }
 
+/// A module's charset constants.
+pub fn charsets(defs: &[CharsetDef]) -> TokenStream {
+    let consts = defs.iter().map(|def| {
+        let name = &def.name;
+        let doc = format!(
+            " The characters {} allows, as inclusive ranges.",
+            docs::code_span(&def.text)
+        );
+        let ranges = def.ranges.iter().map(|(lo, hi)| quote!((#lo, #hi)));
+        quote! {
+            #[doc = #doc]
+            const #name: &[(char, char)] = &[#(#ranges),*];
+        }
+    });
+    quote!(#(#consts)*)
+}
+
+/// The doc of `new()`: what it takes, and for a type no request sends, why it has one.
+fn new_doc(fields: &[FieldDef], in_request: bool) -> String {
+    let mut doc = if fields.iter().all(|f| !f.required) {
+        "Creates an empty value; set optional fields with the setters.".to_string()
+    } else {
+        "Creates a value from its required fields; optional ones start unset.".to_string()
+    };
+    if !in_request {
+        doc.push_str(
+            "\n\nNo request sends this type; the constructor is for the side that answers — a \
+             server such as the sandbox, or a test double — which builds it to send.",
+        );
+    }
+    doc
+}
+
 /// A named type.
-pub fn type_def(def: &TypeDef, spec_file: &str, in_request: bool) -> TokenStream {
+pub fn type_def(def: &TypeDef, spec_file: &str) -> TokenStream {
     let mut paragraphs: Vec<String> = def.doc.iter().cloned().collect();
     paragraphs.push(format!("Spec: `{spec_file}`."));
     let doc = docs::doc(&paragraphs);
-    let name = ident(&def.name);
+    let name = def.name.ident();
     match &def.kind {
         TypeKind::Object(fields) => {
             let body = struct_fields(fields);
-            let ctor = constructor_and_setters(fields);
-            let validate = in_request.then(|| validate_fn(fields));
+            let ctor = constructor_and_setters(fields, &new_doc(fields, def.in_request));
+            let validate = def.in_request.then(|| validate_fn(fields));
             // With no required field, the empty value is a natural default.
             let default = fields.iter().all(|f| !f.required).then(|| quote!(Default,));
             quote! {
@@ -325,19 +397,19 @@ pub fn open_enum(
     extra_methods: TokenStream,
 ) -> TokenStream {
     let decls = variants.iter().map(|v| {
-        let variant = ident(&v.name);
+        let variant = &v.name;
         let mut paragraphs: Vec<String> = v.doc.iter().cloned().collect();
         paragraphs.push(format!("Wire value `{}`.", v.wire));
         let doc = docs::doc(&paragraphs);
         quote!(#doc #variant,)
     });
     let to_str = variants.iter().map(|v| {
-        let variant = ident(&v.name);
+        let variant = &v.name;
         let wire = &v.wire;
         quote!(Self::#variant => #wire,)
     });
     let from_str = variants.iter().map(|v| {
-        let variant = ident(&v.name);
+        let variant = &v.name;
         let wire = &v.wire;
         quote!(#wire => Self::#variant,)
     });
@@ -378,6 +450,15 @@ pub fn open_enum(
                     Self::Unknown(_) => Self::Unknown(value),
                     known => known,
                 }
+            }
+        }
+
+        /// Parses a wire value; never fails, since the enum is open (`Unknown` keeps any other).
+        impl std::str::FromStr for #name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
             }
         }
 

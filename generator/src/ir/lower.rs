@@ -1,45 +1,44 @@
 //! Lowers a validated spec into the IR. Validation has already reported every problem; where the
-//! model is still inconsistent, lowering degrades (skips, falls back) and never panics.
+//! model is still inconsistent, lowering degrades (skips, falls back) and never panics. Types and
+//! generated names come from the one [`Symbols`] table validation used; every name is a
+//! [`Name`] from [`crate::naming`].
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::*;
-use crate::load::model::{FieldDecl, OperationDecl, Scalar, SpecFile, TypeKindDecl};
+use crate::load::model::{
+    ConstraintsDecl, FieldDecl, OperationDecl, Scalar, SpecFile, TypeKindDecl,
+};
 use crate::naming;
+use crate::symbols::{Builtin, OperationSymbol, Symbols, TypeRef};
 
-/// What a named type is, by spec name.
-pub(crate) struct Symbols<'a> {
-    kinds: HashMap<&'a str, bool /* is enum */>,
+/// The charsets of one module, named as they are first met.
+#[derive(Default)]
+struct Charsets {
+    defs: Vec<CharsetDef>,
 }
 
-impl<'a> Symbols<'a> {
-    pub(crate) fn new(files: &'a [SpecFile]) -> Self {
-        let mut kinds = HashMap::new();
-        for decl in files.iter().flat_map(|f| &f.types) {
-            let is_enum = matches!(decl.kind, TypeKindDecl::Enum(_));
-            kinds.entry(decl.name.value.as_str()).or_insert(is_enum);
-        }
-        Symbols { kinds }
-    }
-
-    /// Resolves a type name (builtin or named) to a type; `None` if unknown.
-    pub(crate) fn resolve(&self, name: &str, items: Option<&str>) -> Option<Ty> {
-        Some(match name {
-            "string" => Ty::String,
-            "bool" => Ty::Bool,
-            "i32" => Ty::Int(IntKind::I32),
-            "i64" => Ty::Int(IntKind::I64),
-            "u32" => Ty::Int(IntKind::U32),
-            "u64" => Ty::Int(IntKind::U64),
-            "money" => Ty::Money,
-            "time" => Ty::Time,
-            "date" => Ty::Date,
-            "list" => Ty::List(Box::new(self.resolve(items?, None)?)),
-            named => match self.kinds.get(named)? {
-                true => Ty::Enum(naming::type_name(named)),
-                false => Ty::Object(naming::type_name(named)),
-            },
-        })
+impl Charsets {
+    /// The constant for `text`, first used by field `field`.
+    fn intern(&mut self, text: &str, field: &str) -> Option<CharsetRef> {
+        let ranges = crate::charset::parse(text)?;
+        let text = shown(text);
+        let name = match self.defs.iter().find(|d| d.text == text) {
+            Some(def) => def.name.clone(),
+            None => {
+                let name = (1..)
+                    .map(|n| naming::charset_const(field, n))
+                    .find(|name| self.defs.iter().all(|d| &d.name != name))
+                    .unwrap_or_else(|| naming::charset_const(field, 1));
+                self.defs.push(CharsetDef {
+                    name: name.clone(),
+                    text: text.clone(),
+                    ranges: ranges.clone(),
+                });
+                name
+            }
+        };
+        Some(CharsetRef { name, text, ranges })
     }
 }
 
@@ -60,45 +59,123 @@ fn shown(text: &str) -> String {
         .collect()
 }
 
-pub(crate) fn lower_field(decl: &FieldDecl, symbols: &Symbols<'_>) -> Option<FieldDef> {
-    let ty = symbols.resolve(
-        &decl.ty.value,
-        decl.items.as_ref().map(|s| s.value.as_str()),
-    )?;
-    let constraints = Constraints {
-        min_length: decl.min_length.as_ref().map(|s| s.value),
-        max_length: decl.max_length.as_ref().map(|s| s.value),
-        minimum: decl.minimum.as_ref().map(|s| s.value),
-        maximum: decl.maximum.as_ref().map(|s| s.value),
-        charset: decl.charset.as_ref().and_then(|c| {
-            crate::charset::parse(&c.value).map(|ranges| Charset {
-                text: shown(&c.value),
-                ranges,
-            })
-        }),
-        min_items: decl.min_items.as_ref().map(|s| s.value),
-        max_items: decl.max_items.as_ref().map(|s| s.value),
-    };
-    Some(FieldDef {
-        wire: decl.name.value.clone(),
-        name: naming::value_name(&decl.name.value),
-        ty,
-        required: decl.required,
-        doc: decl.doc.clone(),
-        example: decl.example.clone(),
-        default: decl.default.as_ref().map(|d| match &d.value {
-            Scalar::Bool(b) => b.to_string(),
-            Scalar::Int(i) => i.to_string(),
-            Scalar::Str(s) => s.clone(),
-            Scalar::Other(o) => o.clone(),
-        }),
-        constraints,
-        aliases: decl.aliases.iter().map(|a| a.value.clone()).collect(),
-        comma_separated: decl.comma_separated.as_ref().is_some_and(|b| b.value),
-    })
+/// Lowers fields in one module's context (which owns the charset constants).
+struct FieldLowering<'s, 'a> {
+    symbols: &'s Symbols<'a>,
+    charsets: Charsets,
 }
 
-fn named_types(ty: &Ty, out: &mut BTreeSet<String>) {
+impl FieldLowering<'_, '_> {
+    fn ty(&self, name: &str, items: Option<&str>) -> Option<Ty> {
+        Some(match self.symbols.resolve(name)? {
+            TypeRef::Builtin(builtin) => match builtin {
+                Builtin::String => Ty::String,
+                Builtin::Bool => Ty::Bool,
+                Builtin::I32 => Ty::Int(IntKind::I32),
+                Builtin::I64 => Ty::Int(IntKind::I64),
+                Builtin::U32 => Ty::Int(IntKind::U32),
+                Builtin::U64 => Ty::Int(IntKind::U64),
+                Builtin::Money => Ty::Money,
+                Builtin::Time => Ty::Time,
+                Builtin::Date => Ty::Date,
+                Builtin::List => Ty::List(Box::new(self.ty(items?, None)?)),
+            },
+            TypeRef::Named(symbol) if symbol.is_enum() => Ty::Enum(symbol.name.clone()),
+            TypeRef::Named(symbol) => Ty::Object(symbol.name.clone()),
+        })
+    }
+
+    fn constraints(&mut self, decl: &ConstraintsDecl, field: &str) -> Constraints {
+        Constraints {
+            min_length: decl.min_length.as_ref().map(|s| s.value),
+            max_length: decl.max_length.as_ref().map(|s| s.value),
+            minimum: decl.minimum.as_ref().map(|s| s.value),
+            maximum: decl.maximum.as_ref().map(|s| s.value),
+            charset: decl
+                .charset
+                .as_ref()
+                .and_then(|c| self.charsets.intern(&c.value, field)),
+            format: decl.format.as_ref().and_then(|f| match f.value.as_str() {
+                "https_url" => Some(Format::HttpsUrl),
+                _ => None,
+            }),
+            min_items: None,
+            max_items: None,
+        }
+    }
+
+    fn field(&mut self, decl: &FieldDecl) -> Option<FieldDef> {
+        let ty = self.ty(
+            &decl.ty.value,
+            decl.items.as_ref().map(|i| i.ty.value.as_str()),
+        )?;
+        let wire = decl.name.value.as_str();
+        let mut constraints = self.constraints(&decl.constraints, wire);
+        constraints.min_items = decl.min_items.as_ref().map(|s| s.value);
+        constraints.max_items = decl.max_items.as_ref().map(|s| s.value);
+        let items = match &decl.items {
+            Some(items) => self.constraints(&items.constraints, wire),
+            None => Constraints::default(),
+        };
+        Some(FieldDef {
+            wire: wire.to_string(),
+            name: naming::value_name(wire),
+            ty,
+            required: decl.required,
+            doc: decl.doc.clone(),
+            example: decl.example.clone(),
+            default: decl.default.as_ref().map(|d| match &d.value {
+                Scalar::Bool(b) => b.to_string(),
+                Scalar::Int(i) => i.to_string(),
+                Scalar::Str(s) => s.clone(),
+                Scalar::Other(o) => o.clone(),
+            }),
+            constraints,
+            items,
+            always_serialize: decl.always_serialize.as_ref().is_some_and(|a| a.value),
+            aliases: decl.aliases.iter().map(|a| a.value.clone()).collect(),
+            comma_separated: decl.comma_separated.as_ref().is_some_and(|b| b.value),
+        })
+    }
+
+    fn fields(&mut self, decls: &[FieldDecl]) -> Vec<FieldDef> {
+        decls.iter().filter_map(|f| self.field(f)).collect()
+    }
+
+    /// A field as the catalogue lists it: its kind of value (with an enum's listed values).
+    fn catalog_param(&mut self, decl: &FieldDecl, location: ParamLocation) -> Option<CatalogParam> {
+        let field = self.field(decl)?;
+        let kind = match &field.ty {
+            Ty::String => ParamKind::String,
+            Ty::Bool => ParamKind::Bool,
+            Ty::Int(_) => ParamKind::Integer,
+            Ty::Money => ParamKind::Money,
+            Ty::Time => ParamKind::Time,
+            Ty::Date => ParamKind::Date,
+            Ty::Enum(_) => ParamKind::Enum(
+                self.symbols
+                    .get(&decl.ty.value)
+                    .map(|symbol| symbol.values().into_iter().map(str::to_string).collect())
+                    .unwrap_or_default(),
+            ),
+            Ty::List(_) | Ty::Object(_) => ParamKind::Json,
+        };
+        Some(CatalogParam {
+            wire: field.wire,
+            location,
+            kind,
+            required: field.required,
+            doc: field
+                .doc
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_string(),
+        })
+    }
+}
+
+fn named_types(ty: &Ty, out: &mut BTreeSet<Name>) {
     match ty {
         Ty::Object(n) | Ty::Enum(n) => {
             out.insert(n.clone());
@@ -106,18 +183,6 @@ fn named_types(ty: &Ty, out: &mut BTreeSet<String>) {
         Ty::List(inner) => named_types(inner, out),
         _ => {}
     }
-}
-
-fn split_path(path: &str) -> Vec<PathSeg> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(
-            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(param) => PathSeg::Param(param.to_string()),
-                None => PathSeg::Literal(s.to_string()),
-            },
-        )
-        .collect()
 }
 
 fn method_of(lower: &str) -> Option<HttpMethod> {
@@ -132,138 +197,164 @@ fn method_of(lower: &str) -> Option<HttpMethod> {
 }
 
 fn lower_operation(
-    op: &OperationDecl,
-    path: &str,
+    op: &OperationSymbol<'_>,
     params: &[FieldDef],
-    files: &[SpecFile],
-    symbols: &Symbols<'_>,
+    lowering: &mut FieldLowering<'_, '_>,
 ) -> Option<OperationDef> {
-    let struct_name = naming::type_name(&op.id.value);
-    let query_fields: Vec<FieldDef> = op
-        .query
-        .iter()
-        .filter_map(|f| lower_field(f, symbols))
-        .collect();
-    let query = (!query_fields.is_empty()).then(|| QueryDef {
-        name: format!("{struct_name}Query"),
-        fields: query_fields,
+    let decl: &OperationDecl = op.decl;
+    let path = op.resource.path.value.as_str();
+    let method = method_of(&decl.method.value)?;
+    let query = op.query.as_ref().map(|name| QueryDef {
+        name: name.clone(),
+        fields: lowering.fields(&decl.query),
     });
-    let segments = split_path(path);
-    let path_params = segments
-        .iter()
-        .filter_map(|s| match s {
-            PathSeg::Param(p) => params.iter().find(|f| &f.wire == p).cloned(),
-            PathSeg::Literal(_) => None,
-        })
-        .collect();
-    let pagination = op.pagination.as_ref().and_then(|p| {
-        let query = query.as_ref()?;
-        let find_query = |name: &str| query.fields.iter().find(|f| f.wire == name).cloned();
-        let response = op.response.as_ref()?;
-        let response_fields: Vec<FieldDef> = files
-            .iter()
-            .flat_map(|f| &f.types)
-            .find(|t| t.name.value == response.value)
-            .and_then(|t| match &t.kind {
-                TypeKindDecl::Object(fields) => Some(
-                    fields
-                        .iter()
-                        .filter_map(|f| lower_field(f, symbols))
-                        .collect(),
-                ),
-                TypeKindDecl::Enum(_) => None,
-            })?;
-        let find_response = |name: &str| response_fields.iter().find(|f| f.wire == name).cloned();
-        let items = find_response(&p.items.value)?;
-        let Ty::List(item_type) = items.ty.clone() else {
-            return None;
-        };
-        Some(PaginationDef {
-            style: if p.style.value == "item_offset" {
-                PageStyle::ItemOffset
-            } else {
-                PageStyle::PageIndex
+    let mut path_params: Vec<FieldDef> = Vec::new();
+    let segments: Vec<PathSeg> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .filter_map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(param) => {
+                    let field = params.iter().find(|f| f.wire == param)?;
+                    path_params.push(field.clone());
+                    Some(PathSeg::Param(path_params.len() - 1))
+                }
+                None => Some(PathSeg::Literal(s.to_string())),
             },
-            offset: find_query(&p.offset.value)?,
-            limit: find_query(&p.limit.value)?,
-            items,
-            item_type: *item_type,
-            total: p.total.as_ref().and_then(|t| find_response(&t.value)),
-            response_limit: find_response(&p.limit.value),
-        })
-    });
+        )
+        .collect();
+    let body = decl
+        .body
+        .as_ref()
+        .and_then(|b| lowering.symbols.get(&b.value));
+    // The response type, resolved once: its name, and its fields for pagination.
+    let response = decl
+        .response
+        .as_ref()
+        .and_then(|r| lowering.symbols.get(&r.value));
+    let pagination = match (&decl.pagination, response, &query) {
+        (Some(p), Some(response), Some(query)) => {
+            let response_fields = lowering.fields(response.fields().unwrap_or_default());
+            let find =
+                |fields: &[FieldDef], name: &str| fields.iter().find(|f| f.wire == name).cloned();
+            let items = find(&response_fields, &p.items.value);
+            match items {
+                Some(items) => match items.ty.clone() {
+                    Ty::List(item_type) => Some(PaginationDef {
+                        style: if p.style.value == "item_offset" {
+                            PageStyle::ItemOffset
+                        } else {
+                            PageStyle::PageIndex
+                        },
+                        offset: find(&query.fields, &p.offset.value)?,
+                        limit: find(&query.fields, &p.limit.value)?,
+                        response: response.name.clone(),
+                        items,
+                        item_type: *item_type,
+                        total: p
+                            .total
+                            .as_ref()
+                            .and_then(|t| find(&response_fields, &t.value)),
+                        response_limit: find(&response_fields, &p.limit.value),
+                    }),
+                    _ => None,
+                },
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    let idempotency = if method == HttpMethod::Get {
+        Idempotency::Get
+    } else if let Some(key) = &decl.idempotency_key {
+        Idempotency::Key(key.value.clone())
+    } else if decl.idempotent.as_ref().is_some_and(|i| i.value) {
+        Idempotency::Declared
+    } else {
+        Idempotency::None
+    };
+    let resource_params = &op.resource.params;
+    let mut catalog_params: Vec<CatalogParam> = path_params
+        .iter()
+        .filter_map(|f| resource_params.iter().find(|d| d.name.value == f.wire))
+        .filter_map(|d| lowering.catalog_param(d, ParamLocation::Path))
+        .collect();
+    for d in &decl.query {
+        catalog_params.extend(lowering.catalog_param(d, ParamLocation::Query));
+    }
+    for d in body.and_then(|b| b.fields()).unwrap_or_default() {
+        catalog_params.extend(lowering.catalog_param(d, ParamLocation::Body));
+    }
     Some(OperationDef {
-        id: op.id.value.clone(),
-        struct_name,
-        method: method_of(&op.method.value)?,
+        id: decl.id.value.clone(),
+        struct_name: op.name.clone(),
+        handler: naming::handler_method(&decl.id.value),
+        method,
         path: path.to_string(),
         segments,
         path_params,
         query,
-        body: op.body.as_ref().map(|b| naming::type_name(&b.value)),
-        response: op.response.as_ref().map(|r| naming::type_name(&r.value)),
-        summary: op.summary.clone(),
-        description: op.description.clone(),
-        docs: op.docs.iter().map(|d| d.value.clone()).collect(),
-        rate_limit: op.rate_limit.clone(),
-        idempotency_key: op.idempotency_key.as_ref().map(|k| k.value.clone()),
-        signed_response: op.signed_response,
-        errors: op.errors.iter().map(|e| e.value.clone()).collect(),
+        body: body.map(|b| b.name.clone()),
+        response: match response {
+            Some(response) => Response::Json(response.name.clone()),
+            None => Response::NoBody,
+        },
+        summary: decl.summary.clone(),
+        description: decl.description.clone(),
+        docs: decl.docs.iter().map(|d| d.value.clone()).collect(),
+        rate_limit: decl.rate_limit.clone(),
+        idempotency,
+        signed_response: decl.signed_response,
+        errors: decl.errors.iter().map(|e| e.value.clone()).collect(),
         pagination,
+        catalog_params,
     })
 }
 
 /// Lowers validated spec files into the IR.
 pub fn lower(files: &[SpecFile]) -> Api {
-    let module_names: Vec<String> = files
-        .iter()
-        .map(|f| naming::module_name(&f.rel_path))
-        .collect();
     let symbols = Symbols::new(files);
     let mut modules = Vec::new();
     let mut error_codes = Vec::new();
     let mut notifications = Vec::new();
-    for (file, module_name) in files.iter().zip(&module_names) {
+    for (index, file) in files.iter().enumerate() {
+        let mut lowering = FieldLowering {
+            symbols: &symbols,
+            charsets: Charsets::default(),
+        };
         let types: Vec<TypeDef> = file
             .types
             .iter()
-            .map(|decl| TypeDef {
-                name: naming::type_name(&decl.name.value),
-                doc: decl.doc.clone(),
-                kind: match &decl.kind {
-                    TypeKindDecl::Object(fields) => TypeKind::Object(
-                        fields
-                            .iter()
-                            .filter_map(|f| lower_field(f, &symbols))
-                            .collect(),
-                    ),
-                    TypeKindDecl::Enum(values) => TypeKind::Enum(
-                        values
-                            .iter()
-                            .map(|v| VariantDef {
-                                name: naming::variant_name(&v.value.value),
-                                wire: v.value.value.clone(),
-                                doc: v.doc.clone(),
-                            })
-                            .collect(),
-                    ),
-                },
-                in_request: false,
+            .filter_map(|decl| {
+                let symbol = symbols.get(&decl.name.value)?;
+                Some(TypeDef {
+                    name: symbol.name.clone(),
+                    doc: decl.doc.clone(),
+                    kind: match &decl.kind {
+                        TypeKindDecl::Object(fields) => TypeKind::Object(lowering.fields(fields)),
+                        TypeKindDecl::Enum(values) => TypeKind::Enum(
+                            values
+                                .iter()
+                                .map(|v| VariantDef {
+                                    name: naming::variant_name(&v.value.value),
+                                    wire: v.value.value.clone(),
+                                    doc: v.doc.clone(),
+                                })
+                                .collect(),
+                        ),
+                    },
+                    in_request: false,
+                })
             })
             .collect();
         let operations: Vec<OperationDef> = match &file.resource {
             Some(resource) => {
-                let params: Vec<FieldDef> = resource
-                    .params
+                let params = lowering.fields(&resource.params);
+                symbols
+                    .operations()
                     .iter()
-                    .filter_map(|f| lower_field(f, &symbols))
-                    .collect();
-                resource
-                    .operations
-                    .iter()
-                    .filter_map(|op| {
-                        lower_operation(op, &resource.path.value, &params, files, &symbols)
-                    })
+                    .filter(|op| std::ptr::eq(op.resource, resource))
+                    .filter_map(|op| lower_operation(op, &params, &mut lowering))
                     .collect()
             }
             None => Vec::new(),
@@ -282,20 +373,28 @@ pub fn lower(files: &[SpecFile]) -> Api {
                 q.fields.iter().for_each(|f| named_types(&f.ty, &mut used));
             }
             used.extend(op.body.iter().cloned());
-            used.extend(op.response.iter().cloned());
+            if let Response::Json(response) = &op.response {
+                used.insert(response.clone());
+            }
             if let Some(p) = &op.pagination {
                 named_types(&p.item_type, &mut used);
             }
         }
-        let local: BTreeSet<&str> = types.iter().map(|t| t.name.as_str()).collect();
+        let local: BTreeSet<&Name> = types.iter().map(|t| &t.name).collect();
         let imports = used
             .into_iter()
-            .filter(|name| !local.contains(name.as_str()))
+            .filter(|name| !local.contains(name))
             .collect();
+        let mut exports: Vec<Name> = types.iter().map(|t| t.name.clone()).collect();
+        for op in &operations {
+            exports.push(op.struct_name.clone());
+            exports.extend(op.query.as_ref().map(|q| q.name.clone()));
+        }
         for n in &file.notifications {
             notifications.push(NotificationDef {
                 event_type: n.event_type.value.clone(),
                 variant: naming::variant_name(&n.event_type.value),
+                accessor: naming::value_name(&naming::variant_name(&n.event_type.value)),
                 resource: naming::type_name(&n.resource.value),
                 original_type: n.original_type.clone(),
                 summary: n.summary.clone(),
@@ -315,11 +414,16 @@ pub fn lower(files: &[SpecFile]) -> Api {
             });
         }
         modules.push(Module {
-            name: module_name.clone(),
+            name: symbols
+                .module(index)
+                .cloned()
+                .unwrap_or_else(|| naming::module_name(&file.rel_path)),
             spec_file: file.display.clone(),
             types,
             operations,
             imports,
+            exports,
+            charsets: lowering.charsets.defs,
         });
     }
     mark_request_types(&mut modules);
@@ -334,7 +438,15 @@ pub fn lower(files: &[SpecFile]) -> Api {
 
 /// Marks every type reachable from a request body, query or path parameter.
 fn mark_request_types(modules: &mut [Module]) {
-    let mut pending: Vec<String> = Vec::new();
+    // The named types each object refers to, by name.
+    let mut refers: HashMap<&Name, BTreeSet<Name>> = HashMap::new();
+    for ty in modules.iter().flat_map(|m| &m.types) {
+        if let TypeKind::Object(fields) = &ty.kind {
+            let entry = refers.entry(&ty.name).or_default();
+            fields.iter().for_each(|f| named_types(&f.ty, entry));
+        }
+    }
+    let mut pending: Vec<Name> = Vec::new();
     for op in modules.iter().flat_map(|m| &m.operations) {
         let mut roots = BTreeSet::new();
         op.path_params
@@ -348,20 +460,10 @@ fn mark_request_types(modules: &mut [Module]) {
     }
     let mut marked = BTreeSet::new();
     while let Some(name) = pending.pop() {
-        if !marked.insert(name.clone()) {
-            continue;
+        if let Some(next) = refers.get(&name) {
+            pending.extend(next.iter().filter(|n| !marked.contains(*n)).cloned());
         }
-        for ty in modules
-            .iter()
-            .flat_map(|m| &m.types)
-            .filter(|t| t.name == name)
-        {
-            if let TypeKind::Object(fields) = &ty.kind {
-                let mut next = BTreeSet::new();
-                fields.iter().for_each(|f| named_types(&f.ty, &mut next));
-                pending.extend(next);
-            }
-        }
+        marked.insert(name);
     }
     for ty in modules.iter_mut().flat_map(|m| &mut m.types) {
         ty.in_request = marked.contains(&ty.name);

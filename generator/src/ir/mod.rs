@@ -1,9 +1,11 @@
 //! Stage 3, ir: the validated spec, resolved into plain data the emitter can print without
-//! looking anything up: Rust names, resolved types, operations and the client chain.
+//! looking anything up: Rust names (as [`Name`]s, decided by [`crate::naming`]), resolved types,
+//! operations with their catalogue entries, and the client chain.
 
 mod lower;
 mod tree;
 
+pub use crate::naming::Name;
 pub use lower::lower;
 
 /// Everything to generate.
@@ -23,7 +25,7 @@ pub struct Api {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Module {
     /// The module name.
-    pub name: String,
+    pub name: Name,
     /// The spec file, as shown to people (`spec/...`).
     pub spec_file: String,
     /// Named types declared in the file.
@@ -31,14 +33,19 @@ pub struct Module {
     /// Operations declared in the file.
     pub operations: Vec<OperationDef>,
     /// Types this module uses from other modules, sorted.
-    pub imports: Vec<String>,
+    pub imports: Vec<Name>,
+    /// Every type the module defines (named types, operation and query structs), re-exported
+    /// from the root, in definition order.
+    pub exports: Vec<Name>,
+    /// The charsets its checks use, each a named constant, in first-use order.
+    pub charsets: Vec<CharsetDef>,
 }
 
 /// A named type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeDef {
     /// The Rust name.
-    pub name: String,
+    pub name: Name,
     /// Documentation, verbatim.
     pub doc: Option<String>,
     /// Object or enum.
@@ -60,7 +67,7 @@ pub enum TypeKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantDef {
     /// The Rust variant name.
-    pub name: String,
+    pub name: Name,
     /// The wire value.
     pub wire: String,
     /// Documentation, verbatim.
@@ -72,8 +79,8 @@ pub struct VariantDef {
 pub struct FieldDef {
     /// The wire name.
     pub wire: String,
-    /// The Rust name (may be `r#...`).
-    pub name: String,
+    /// The Rust name.
+    pub name: Name,
     /// The type.
     pub ty: Ty,
     /// Whether it must be present.
@@ -84,8 +91,12 @@ pub struct FieldDef {
     pub example: Option<String>,
     /// The server-side default, as text.
     pub default: Option<String>,
-    /// Constraints checked before sending.
+    /// Constraints checked before sending: on the value, or on a list itself.
     pub constraints: Constraints,
+    /// Constraints on each item of a list (empty for other types).
+    pub items: Constraints,
+    /// An optional list sent as `[]` when empty, rather than omitted.
+    pub always_serialize: bool,
     /// Other wire names accepted when decoding (never sent).
     pub aliases: Vec<String>,
     /// Decoding also accepts the list as one comma-separated string (never sent so).
@@ -110,9 +121,16 @@ pub enum Ty {
     /// A list.
     List(Box<Ty>),
     /// A named object type.
-    Object(String),
+    Object(Name),
     /// A named enum type.
-    Enum(String),
+    Enum(Name),
+}
+
+impl Ty {
+    /// Whether the Rust type is `Copy` (so it is passed on without `.clone()`).
+    pub fn is_copy(&self) -> bool {
+        matches!(self, Ty::Bool | Ty::Int(_) | Ty::Money)
+    }
 }
 
 /// Integer widths.
@@ -151,21 +169,43 @@ pub struct Constraints {
     pub minimum: Option<i128>,
     /// Maximum value.
     pub maximum: Option<i128>,
-    /// Allowed characters.
-    pub charset: Option<Charset>,
+    /// Allowed characters: the module constant holding them.
+    pub charset: Option<CharsetRef>,
+    /// A string format.
+    pub format: Option<Format>,
     /// Minimum number of list items.
     pub min_items: Option<u64>,
     /// Maximum number of list items.
     pub max_items: Option<u64>,
 }
 
-/// A set of allowed characters.
+/// A charset as a check uses it: the constant that holds it, and the text for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Charset {
+pub struct CharsetRef {
+    /// The constant, defined in the same module (see [`Module::charsets`]).
+    pub name: Name,
+    /// As written in the spec.
+    pub text: String,
+    /// Inclusive ranges (the server schema states them as data).
+    pub ranges: Vec<(char, char)>,
+}
+
+/// A charset constant of a module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CharsetDef {
+    /// The constant's name.
+    pub name: Name,
     /// As written in the spec.
     pub text: String,
     /// Inclusive ranges.
     pub ranges: Vec<(char, char)>,
+}
+
+/// String formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An `https://` URL with a host and no query or fragment.
+    HttpsUrl,
 }
 
 /// HTTP methods.
@@ -223,8 +263,8 @@ impl HttpMethod {
 pub enum PathSeg {
     /// Literal text.
     Literal(String),
-    /// A `{param}`.
-    Param(String),
+    /// A `{param}`: the index of its field in [`OperationDef::path_params`].
+    Param(usize),
 }
 
 /// One operation.
@@ -233,7 +273,9 @@ pub struct OperationDef {
     /// The spec id, e.g. `send_coupon`.
     pub id: String,
     /// The request struct name, e.g. `SendCoupon`.
-    pub struct_name: String,
+    pub struct_name: Name,
+    /// The method of the server's `Handlers` trait, e.g. `send_coupon`.
+    pub handler: Name,
     /// The method.
     pub method: HttpMethod,
     /// The path template.
@@ -245,9 +287,9 @@ pub struct OperationDef {
     /// The query struct, when the operation has query parameters.
     pub query: Option<QueryDef>,
     /// The body type.
-    pub body: Option<String>,
-    /// The response type.
-    pub response: Option<String>,
+    pub body: Option<Name>,
+    /// What a 2xx answer carries.
+    pub response: Response,
     /// Summary.
     pub summary: Option<String>,
     /// Description.
@@ -256,28 +298,100 @@ pub struct OperationDef {
     pub docs: Vec<String>,
     /// Documented rate limit.
     pub rate_limit: Option<String>,
-    /// The body field that makes re-sending safe.
-    pub idempotency_key: Option<String>,
+    /// Why re-sending is safe, if it is.
+    pub idempotency: Idempotency,
     /// Whether the 2xx response is signed.
     pub signed_response: bool,
     /// Documented error codes.
     pub errors: Vec<String>,
     /// Pagination.
     pub pagination: Option<PaginationDef>,
+    /// The operation's parameters as the catalogue lists them: path, query, then top-level body
+    /// fields.
+    pub catalog_params: Vec<CatalogParam>,
 }
 
 impl OperationDef {
-    /// Whether re-sending is safe: a GET or an operation with an idempotency key.
+    /// Whether re-sending is safe, so the client may retry it.
     pub fn idempotent(&self) -> bool {
-        self.method == HttpMethod::Get || self.idempotency_key.is_some()
+        self.idempotency != Idempotency::None
     }
+}
+
+/// What a 2xx answer of an operation carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// No body (`204 No Content`): the operation has no `response`; the Rust response is `()`.
+    NoBody,
+    /// A JSON object of this type.
+    Json(Name),
+}
+
+/// Why an operation may be re-sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Idempotency {
+    /// A `get`.
+    Get,
+    /// The body field that makes re-sending safe.
+    Key(String),
+    /// The spec says `idempotent: true` (the documentation says re-sending is safe).
+    Declared,
+    /// Not safe: never retried.
+    None,
+}
+
+/// One parameter of an operation in the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogParam {
+    /// The wire name.
+    pub wire: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// What kind of value it takes.
+    pub kind: ParamKind,
+    /// Whether it must be given.
+    pub required: bool,
+    /// Its documentation (trimmed), empty when there is none.
+    pub doc: String,
+}
+
+/// Where a catalogue parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// A path parameter.
+    Path,
+    /// A query parameter.
+    Query,
+    /// A top-level body field.
+    Body,
+}
+
+/// What kind of value a catalogue parameter takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Text.
+    String,
+    /// Any integer.
+    Integer,
+    /// Money in fen.
+    Money,
+    /// `true` / `false`.
+    Bool,
+    /// RFC 3339.
+    Time,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// An open enum with these listed values.
+    Enum(Vec<String>),
+    /// An object or a list, as JSON.
+    Json,
 }
 
 /// The generated query struct of an operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryDef {
     /// The struct name, e.g. `ListCouponsByFilterQuery`.
-    pub name: String,
+    pub name: Name,
     /// The parameters, in declaration (and wire) order.
     pub fields: Vec<FieldDef>,
 }
@@ -300,6 +414,8 @@ pub struct PaginationDef {
     pub offset: FieldDef,
     /// The query limit field.
     pub limit: FieldDef,
+    /// The response type.
+    pub response: Name,
     /// The response list field.
     pub items: FieldDef,
     /// The item type name.
@@ -316,9 +432,11 @@ pub struct NotificationDef {
     /// The wire `event_type`, e.g. `COUPON.USE`.
     pub event_type: String,
     /// The variant name, e.g. `CouponUse`.
-    pub variant: String,
+    pub variant: Name,
+    /// The accessor of its resource on a notification, e.g. `coupon_use`.
+    pub accessor: Name,
     /// The resource type name.
-    pub resource: String,
+    pub resource: Name,
     /// `resource.original_type`, when documented.
     pub original_type: Option<String>,
     /// Summary.
@@ -335,7 +453,7 @@ pub struct ErrorCodeDef {
     /// The wire code.
     pub code: String,
     /// The variant name.
-    pub variant: String,
+    pub variant: Name,
     /// The HTTP status it comes with.
     pub status: Option<u16>,
     /// Documentation.
@@ -343,27 +461,38 @@ pub struct ErrorCodeDef {
 }
 
 /// A node of the client chain: one URL prefix.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Node {
-    /// The struct name, e.g. `V3MarketingFavor`; empty for the root (the client itself).
-    pub name: String,
+    /// The struct name, e.g. `V3MarketingFavor`; `None` for the root (the client itself).
+    pub name: Option<Name>,
     /// The URL prefix, e.g. `/v3/marketing/favor/users/{openid}`.
     pub path: String,
-    /// Path parameters collected on the way here: (Rust name, wire name).
-    pub params: Vec<(String, String)>,
+    /// Path parameters collected on the way here.
+    pub params: Vec<NodeParam>,
     /// Links to longer prefixes.
     pub children: Vec<Link>,
     /// Operations on exactly this path.
     pub operations: Vec<NodeOperation>,
 }
 
+/// A path parameter a chain node holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeParam {
+    /// The Rust name.
+    pub name: Name,
+    /// The wire name.
+    pub wire: String,
+    /// Its type (every operation below declares the same one).
+    pub ty: Ty,
+}
+
 /// A chain method leading to a child node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
     /// The method name.
-    pub method: String,
-    /// The path parameter the method takes: (Rust name, wire name).
-    pub param: Option<(String, String)>,
+    pub method: Name,
+    /// The path parameter the method takes.
+    pub param: Option<NodeParam>,
     /// The node it leads to.
     pub target: Node,
 }
@@ -373,8 +502,10 @@ pub struct Link {
 pub struct NodeOperation {
     /// The method.
     pub method: HttpMethod,
+    /// The chain method's name (`get`, `post`, …).
+    pub method_name: Name,
     /// The operation struct.
-    pub struct_name: String,
+    pub struct_name: Name,
     /// The input the chain method takes.
     pub input: NodeInput,
     /// Summary, for the chain method's doc.
@@ -387,9 +518,9 @@ pub enum NodeInput {
     /// Nothing.
     None,
     /// The body type.
-    Body(String),
+    Body(Name),
     /// The query type.
-    Query(String),
+    Query(Name),
     /// Both.
-    BodyAndQuery(String, String),
+    BodyAndQuery(Name, Name),
 }

@@ -29,6 +29,7 @@ const OPERATION_KEYS: &[&str] = &[
     "docs",
     "rate_limit",
     "idempotency_key",
+    "idempotent",
     "signed_response",
     "query",
     "body",
@@ -50,8 +51,20 @@ const FIELD_KEYS: &[&str] = &[
     "charset",
     "min_items",
     "max_items",
+    "format",
+    "always_serialize",
     "aliases",
     "comma_separated",
+];
+/// The keys of an `items:` mapping: the item type and the constraints on each item.
+const ITEMS_KEYS: &[&str] = &[
+    "type",
+    "min_length",
+    "max_length",
+    "minimum",
+    "maximum",
+    "charset",
+    "format",
 ];
 const TYPE_KEYS: &[&str] = &["doc", "fields", "enum"];
 const PAGINATION_KEYS: &[&str] = &["style", "offset", "limit", "items", "total"];
@@ -380,6 +393,7 @@ impl<'a> Decoder<'a> {
             docs: Vec::new(),
             rate_limit: None,
             idempotency_key: None,
+            idempotent: None,
             signed_response: true,
             query: Vec::new(),
             query_pos: self.pos(path),
@@ -399,6 +413,11 @@ impl<'a> Decoder<'a> {
                 "rate_limit" => op.rate_limit = self.string(child, p, "`rate_limit`"),
                 "idempotency_key" => {
                     op.idempotency_key = self.strict_string(child, p, "`idempotency_key`")
+                }
+                "idempotent" => {
+                    op.idempotent = self
+                        .boolean(child, p, "`idempotent`")
+                        .map(|b| self.spanned_value(b, p))
                 }
                 "signed_response" => {
                     op.signed_response = self.boolean(child, p, "`signed_response`").unwrap_or(true)
@@ -460,21 +479,27 @@ impl<'a> Decoder<'a> {
             doc: None,
             example: None,
             default: None,
-            min_length: None,
-            max_length: None,
-            minimum: None,
-            maximum: None,
-            charset: None,
+            constraints: ConstraintsDecl::default(),
             min_items: None,
             max_items: None,
+            always_serialize: None,
             aliases: Vec::new(),
             comma_separated: None,
         };
         let mut ty = None;
+        // An `items` that is there but unusable drops the field, like a missing `type`: its
+        // problem is reported already, and "a list needs `items`" would repeat it.
+        let mut broken_items = false;
         for (key, child, p) in &entries {
+            if self.constraint(key, child, p, &mut field.constraints) {
+                continue;
+            }
             match key.as_str() {
                 "type" => ty = self.strict_string(child, p, "`type`"),
-                "items" => field.items = self.strict_string(child, p, "`items`"),
+                "items" => {
+                    field.items = self.items(name, child, p);
+                    broken_items = field.items.is_none();
+                }
                 "required" => {
                     field.required = self.boolean(child, p, "`required`").unwrap_or(false)
                 }
@@ -496,13 +521,13 @@ impl<'a> Decoder<'a> {
                     };
                     field.default = Some(self.spanned_value(scalar, p));
                 }
-                "min_length" => field.min_length = self.count(child, p, "`min_length`"),
-                "max_length" => field.max_length = self.count(child, p, "`max_length`"),
-                "minimum" => field.minimum = self.integer(child, p, "`minimum`"),
-                "maximum" => field.maximum = self.integer(child, p, "`maximum`"),
-                "charset" => field.charset = self.strict_string(child, p, "`charset`"),
                 "min_items" => field.min_items = self.count(child, p, "`min_items`"),
                 "max_items" => field.max_items = self.count(child, p, "`max_items`"),
+                "always_serialize" => {
+                    field.always_serialize = self
+                        .boolean(child, p, "`always_serialize`")
+                        .map(|b| self.spanned_value(b, p))
+                }
                 "aliases" => field.aliases = self.string_list(child, p, "`aliases`"),
                 "comma_separated" => {
                     field.comma_separated = self
@@ -513,7 +538,52 @@ impl<'a> Decoder<'a> {
             }
         }
         field.ty = self.required(ty, path, &what, "type")?;
-        Some(field)
+        (!broken_items).then_some(field)
+    }
+
+    /// Decodes `key` into `constraints` when it is one of the constraints a value can carry;
+    /// returns whether it was.
+    fn constraint(
+        &mut self,
+        key: &str,
+        value: &Value,
+        path: &KeyPath,
+        constraints: &mut ConstraintsDecl,
+    ) -> bool {
+        match key {
+            "min_length" => constraints.min_length = self.count(value, path, "`min_length`"),
+            "max_length" => constraints.max_length = self.count(value, path, "`max_length`"),
+            "minimum" => constraints.minimum = self.integer(value, path, "`minimum`"),
+            "maximum" => constraints.maximum = self.integer(value, path, "`maximum`"),
+            "charset" => constraints.charset = self.strict_string(value, path, "`charset`"),
+            "format" => constraints.format = self.strict_string(value, path, "`format`"),
+            _ => return false,
+        }
+        true
+    }
+
+    /// `items: TypeName`, or `items: { type: TypeName, <constraints on each item> }`.
+    fn items(&mut self, field: &str, value: &Value, path: &KeyPath) -> Option<ItemsDecl> {
+        if !matches!(value, Value::Mapping(_)) {
+            let ty = self.strict_string(value, path, "`items`")?;
+            return Some(ItemsDecl {
+                ty,
+                constraints: ConstraintsDecl::default(),
+            });
+        }
+        let what = format!("`items` of field `{field}`");
+        let entries = self.mapping(value, path, &what, Some(ITEMS_KEYS))?;
+        let mut constraints = ConstraintsDecl::default();
+        let mut ty = None;
+        for (key, child, p) in &entries {
+            if key == "type" {
+                ty = self.strict_string(child, p, "`type`");
+            } else {
+                self.constraint(key, child, p, &mut constraints);
+            }
+        }
+        let ty = self.required(ty, path, &what, "type")?;
+        Some(ItemsDecl { ty, constraints })
     }
 
     fn types(&mut self, value: &Value, path: &KeyPath) -> Vec<TypeDecl> {

@@ -1,6 +1,7 @@
 //! Stage 1, load: reads spec files into the spec model, keeping file:line:col for every part.
 
 mod decode;
+pub mod lines;
 pub mod model;
 pub mod spans;
 mod yaml;
@@ -143,11 +144,11 @@ fn refine_syntax_error(text: &str, err: yaml::SyntaxError) -> (usize, usize, Str
 
 /// The second `key:` at the indentation of the mapping that starts on `from_line`.
 fn second_occurrence(text: &str, from_line: usize, key: &str) -> Option<(usize, usize)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines.get(from_line.checked_sub(1)?)?;
+    let all: Vec<&str> = lines::lines(text).collect();
+    let start = all.get(from_line.checked_sub(1)?)?;
     let indent = start.len() - start.trim_start_matches([' ', '-']).len();
     let mut seen = 0;
-    for (i, line) in lines.iter().enumerate().skip(from_line - 1) {
+    for (i, line) in all.iter().enumerate().skip(from_line - 1) {
         let trimmed = line.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
@@ -175,7 +176,7 @@ fn second_occurrence(text: &str, from_line: usize, key: &str) -> Option<(usize, 
 
 /// The first quote that does not close on its own line (outside comments).
 fn unclosed_quote(text: &str) -> Option<(usize, usize)> {
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in lines::lines(text).enumerate() {
         let mut open: Option<(char, usize)> = None;
         let mut prev = ' ';
         for (col, c) in line.chars().enumerate() {

@@ -77,6 +77,8 @@ pub struct OperationDecl {
     pub rate_limit: Option<String>,
     /// The body field that makes re-sending safe.
     pub idempotency_key: Option<Spanned<String>>,
+    /// `idempotent: true`: re-sending is safe without a key (the documentation says so).
+    pub idempotent: Option<Spanned<bool>>,
     /// Whether the 2xx response is signed (default true).
     pub signed_response: bool,
     /// Query parameters.
@@ -130,8 +132,8 @@ pub struct FieldDecl {
     pub name: Spanned<String>,
     /// The type name.
     pub ty: Spanned<String>,
-    /// The item type of a `list`.
-    pub items: Option<Spanned<String>>,
+    /// The item type (and the constraints on each item) of a `list`.
+    pub items: Option<ItemsDecl>,
     /// Whether the field must be present.
     pub required: bool,
     /// Documentation, verbatim.
@@ -140,6 +142,33 @@ pub struct FieldDecl {
     pub example: Option<String>,
     /// The server-side default.
     pub default: Option<Spanned<Scalar>>,
+    /// Constraints on the value (on a list: on the list itself, so none apply).
+    pub constraints: ConstraintsDecl,
+    /// Minimum number of items of a list.
+    pub min_items: Option<Spanned<u64>>,
+    /// Maximum number of items of a list.
+    pub max_items: Option<Spanned<u64>>,
+    /// Whether an optional list is sent (`[]`) even when empty.
+    pub always_serialize: Option<Spanned<bool>>,
+    /// Other wire names accepted when decoding.
+    pub aliases: Vec<Spanned<String>>,
+    /// Whether decoding also accepts a list of strings as one comma-separated string.
+    pub comma_separated: Option<Spanned<bool>>,
+}
+
+/// The `items:` of a list: `items: TypeName`, or a mapping with `type` and constraints on each
+/// item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemsDecl {
+    /// The item type name.
+    pub ty: Spanned<String>,
+    /// Constraints every item must meet.
+    pub constraints: ConstraintsDecl,
+}
+
+/// Constraints on one value: a field's, or each item's of a list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConstraintsDecl {
     /// Minimum length in characters.
     pub min_length: Option<Spanned<u64>>,
     /// Maximum length in characters.
@@ -150,14 +179,8 @@ pub struct FieldDecl {
     pub maximum: Option<Spanned<i128>>,
     /// Allowed characters, as ranges like `0-9A-Za-z_`.
     pub charset: Option<Spanned<String>>,
-    /// Minimum number of items of a list.
-    pub min_items: Option<Spanned<u64>>,
-    /// Maximum number of items of a list.
-    pub max_items: Option<Spanned<u64>>,
-    /// Other wire names accepted when decoding.
-    pub aliases: Vec<Spanned<String>>,
-    /// Whether decoding also accepts a list of strings as one comma-separated string.
-    pub comma_separated: Option<Spanned<bool>>,
+    /// A string format, e.g. `https_url`.
+    pub format: Option<Spanned<String>>,
 }
 
 /// A named type.

@@ -1,6 +1,7 @@
 //! Maps key paths to line:column. serde_yaml only reports positions for its own syntax errors, so
 //! the loader indexes each file once: every block-style key and list item gets its position, and a
-//! path inside a flow collection resolves to its nearest indexed ancestor.
+//! path inside a flow collection resolves to its nearest indexed ancestor. Lines are the parser's
+//! (see [`super::lines`]), so an index position and a parser position mean the same line.
 
 use std::collections::HashMap;
 
@@ -37,7 +38,7 @@ impl SpanIndex {
         let mut counters: HashMap<KeyPath, usize> = HashMap::new();
         let mut block_scalar_parent: Option<usize> = None;
 
-        for (line_no, raw) in text.lines().enumerate() {
+        for (line_no, raw) in super::lines::lines(text).enumerate() {
             let line_no = line_no + 1;
             let indent = raw.len() - raw.trim_start_matches(' ').len();
             let content = strip_comment(&raw[indent..]);

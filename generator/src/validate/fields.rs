@@ -1,40 +1,23 @@
-//! Rules for fields (of objects, queries and paths) and enums.
+//! Rules for fields (of objects, queries and paths), the constraints on a value or on each item
+//! of a list, and enums.
 
 use std::collections::HashMap;
 
-use super::Catalog;
-use crate::diagnostics::Diagnostic;
-use crate::load::model::{EnumValueDecl, FieldDecl, Scalar, TypeDecl, TypeKindDecl};
-use crate::naming;
+use crate::diagnostics::{Diagnostic, Pos, did_you_mean};
+use crate::load::model::{ConstraintsDecl, EnumValueDecl, FieldDecl, Scalar, TypeDecl};
+use crate::naming::{self, Owner};
+use crate::symbols::{Builtin, Symbols, TypeRef};
 
-/// Where a list of fields lives; query and path parameters only take scalars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Place {
-    Object,
-    Query,
-    Path,
-}
-
-fn is_integer(ty: &str) -> bool {
-    matches!(ty, "i32" | "i64" | "u32" | "u64" | "money")
-}
-
-fn int_bounds(ty: &str) -> (i128, i128) {
-    match ty {
-        "i32" => (i32::MIN.into(), i32::MAX.into()),
-        "u32" => (0, u32::MAX.into()),
-        "u64" => (0, u64::MAX.into()),
-        _ => (i64::MIN.into(), i64::MAX.into()),
-    }
-}
+/// The string formats the language knows.
+pub(crate) const FORMATS: &[&str] = &["https_url"];
 
 pub(crate) fn check_fields(
     fields: &[FieldDecl],
-    catalog: &Catalog<'_>,
-    place: Place,
+    symbols: &Symbols<'_>,
+    owner: Owner,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut rust_names: HashMap<String, (&str, &crate::diagnostics::Pos)> = HashMap::new();
+    let mut rust_names: HashMap<naming::Name, (&str, &Pos)> = HashMap::new();
     for field in fields {
         let name = &field.name.value;
         if !naming::is_clean(name) {
@@ -50,30 +33,26 @@ pub(crate) fn check_fields(
             ));
         }
         // Optional fields get a setter named after them, next to the generated methods.
-        let methods: &[&str] = match place {
-            Place::Object => &["new", "validate"],
-            Place::Query => &["new", "validate", "to_query_string"],
-            Place::Path => &[],
-        };
-        if !field.required && methods.contains(&rust.as_str()) {
+        let setter = !field.required && owner != Owner::Path;
+        if setter && owner.generated_methods().contains(&rust.as_str()) {
             diags.push(Diagnostic::new(
                 field.name.pos.clone(),
                 format!("optional field `{name}` would get a setter `{rust}()`, which clashes with the generated method of that name; rename the field or make it required"),
             ));
         }
-        if place == Place::Path && matches!(rust.as_str(), "body" | "query") {
+        if owner == Owner::Path && naming::OPERATION_FIELDS.contains(&rust.as_str()) {
             diags.push(Diagnostic::new(
                 field.name.pos.clone(),
                 format!("path parameter `{name}` clashes with the operation's `{rust}` field; rename the parameter"),
             ));
         }
-        check_field(field, catalog, place, diags);
+        check_field(field, symbols, owner, diags);
     }
-    check_decoding_forms(fields, place, diags);
+    check_decoding_forms(fields, owner, diags);
 }
 
 /// `aliases` and `comma_separated`: other wire forms of an object field that decoding accepts.
-fn check_decoding_forms(fields: &[FieldDecl], place: Place, diags: &mut Vec<Diagnostic>) {
+fn check_decoding_forms(fields: &[FieldDecl], owner: Owner, diags: &mut Vec<Diagnostic>) {
     let mut wire_names: HashMap<&str, &str> = fields
         .iter()
         .map(|f| (f.name.value.as_str(), f.name.value.as_str()))
@@ -81,9 +60,9 @@ fn check_decoding_forms(fields: &[FieldDecl], place: Place, diags: &mut Vec<Diag
     for field in fields {
         let name = &field.name.value;
         if let Some(flag) = &field.comma_separated
-            && (place != Place::Object
+            && (owner != Owner::Object
                 || field.ty.value != "list"
-                || field.items.as_ref().is_none_or(|i| i.value != "string"))
+                || field.items.as_ref().is_none_or(|i| i.ty.value != "string"))
         {
             diags.push(Diagnostic::new(
                 flag.pos.clone(),
@@ -92,7 +71,7 @@ fn check_decoding_forms(fields: &[FieldDecl], place: Place, diags: &mut Vec<Diag
         }
         for alias in &field.aliases {
             let text = alias.value.as_str();
-            let problem = if place != Place::Object {
+            let problem = if owner != Owner::Object {
                 Some("`aliases` apply to object fields, not to query or path parameters".to_owned())
             } else if field.required {
                 // The sandbox checks required fields by name before decoding.
@@ -117,45 +96,65 @@ fn check_decoding_forms(fields: &[FieldDecl], place: Place, diags: &mut Vec<Diag
     }
 }
 
+/// What a field's type (or its items' type) is, as far as constraints care.
+#[derive(Clone, Copy)]
+enum Kind<'s, 'a> {
+    Builtin(Builtin),
+    Named(&'s crate::symbols::TypeSymbol<'a>),
+}
+
 fn check_field(
     field: &FieldDecl,
-    catalog: &Catalog<'_>,
-    place: Place,
+    symbols: &Symbols<'_>,
+    owner: Owner,
     diags: &mut Vec<Diagnostic>,
 ) {
     let ty = field.ty.value.as_str();
     let name = &field.name.value;
-    let named = catalog.types.get(ty);
-    let builtin = super::BUILTIN_TYPES.contains(&ty);
-    if !builtin && named.is_none() {
-        catalog.unknown_type(ty, &field.ty.pos, diags);
-        return;
-    }
-    match (&field.items, ty) {
-        (None, "list") => diags.push(Diagnostic::new(
+    let kind = match symbols.resolve(ty) {
+        Some(TypeRef::Builtin(b)) => Kind::Builtin(b),
+        Some(TypeRef::Named(symbol)) => Kind::Named(symbol),
+        None => {
+            diags.push(symbols.unknown_type(ty, &field.ty.pos));
+            return;
+        }
+    };
+    let is_list = matches!(kind, Kind::Builtin(Builtin::List));
+    match &field.items {
+        None if is_list => diags.push(Diagnostic::new(
             field.ty.pos.clone(),
             format!("field `{name}` is a `list` and needs `items`"),
         )),
-        (Some(items), "list") => {
-            if items.value == "list" {
-                diags.push(Diagnostic::new(
-                    items.pos.clone(),
+        Some(items) if is_list => {
+            let item = items.ty.value.as_str();
+            match symbols.resolve(item) {
+                Some(TypeRef::Builtin(Builtin::List)) => diags.push(Diagnostic::new(
+                    items.ty.pos.clone(),
                     "lists of lists are not supported; name an object type for the inner items",
-                ));
-            } else if !super::BUILTIN_TYPES.contains(&items.value.as_str())
-                && !catalog.types.contains_key(items.value.as_str())
-            {
-                catalog.unknown_type(&items.value, &items.pos, diags);
+                )),
+                None => diags.push(symbols.unknown_type(item, &items.ty.pos)),
+                Some(resolved) => {
+                    let item_kind = match resolved {
+                        TypeRef::Builtin(b) => Kind::Builtin(b),
+                        TypeRef::Named(s) => Kind::Named(s),
+                    };
+                    let subject = Subject::Items {
+                        field: name,
+                        ty: item,
+                    };
+                    check_constraints(&items.constraints, item_kind, &subject, diags);
+                }
             }
         }
-        (Some(items), _) => diags.push(Diagnostic::new(
-            items.pos.clone(),
+        Some(items) => diags.push(Diagnostic::new(
+            items.ty.pos.clone(),
             format!("`items` only applies to `list` fields; `{name}` is `{ty}`"),
         )),
-        (None, _) => {}
+        None => {}
     }
-    if place != Place::Object && (ty == "list" || named.is_some_and(|t| !t.is_enum)) {
-        let what = if place == Place::Query {
+    let structured = is_list || matches!(kind, Kind::Named(s) if !s.is_enum());
+    if owner != Owner::Object && structured {
+        let what = if owner == Owner::Query {
             "query"
         } else {
             "path"
@@ -165,64 +164,31 @@ fn check_field(
             format!("{what} parameter `{name}` must be a scalar or an enum, not `{ty}`"),
         ));
     }
-    if place == Place::Path && !field.required {
+    if owner == Owner::Path && !field.required {
         diags.push(Diagnostic::new(
             field.name.pos.clone(),
             format!("path parameter `{name}` must be `required: true`"),
         ));
     }
 
-    let string = ty == "string";
-    for (constraint, present) in [
-        ("min_length", field.min_length.as_ref().map(|s| &s.pos)),
-        ("max_length", field.max_length.as_ref().map(|s| &s.pos)),
-        ("charset", field.charset.as_ref().map(|s| &s.pos)),
-    ] {
-        if let Some(pos) = present
-            && !string
-        {
-            diags.push(Diagnostic::new(
-                pos.clone(),
-                format!("`{constraint}` applies to `string` fields; `{name}` is `{ty}`"),
-            ));
-        }
-    }
-    for (constraint, present) in [
-        ("minimum", field.minimum.as_ref().map(|s| &s.pos)),
-        ("maximum", field.maximum.as_ref().map(|s| &s.pos)),
-    ] {
-        if let Some(pos) = present
-            && !is_integer(ty)
-        {
-            diags.push(Diagnostic::new(
-                pos.clone(),
-                format!("`{constraint}` applies to integer and money fields; `{name}` is `{ty}`"),
-            ));
-        }
-    }
+    check_constraints(
+        &field.constraints,
+        kind,
+        &Subject::Field { name, ty },
+        diags,
+    );
     for (constraint, present) in [
         ("min_items", field.min_items.as_ref().map(|s| &s.pos)),
         ("max_items", field.max_items.as_ref().map(|s| &s.pos)),
     ] {
         if let Some(pos) = present
-            && ty != "list"
+            && !is_list
         {
             diags.push(Diagnostic::new(
                 pos.clone(),
                 format!("`{constraint}` applies to `list` fields; `{name}` is `{ty}`"),
             ));
         }
-    }
-    if let (Some(min), Some(max)) = (&field.min_length, &field.max_length)
-        && min.value > max.value
-    {
-        diags.push(Diagnostic::new(
-            min.pos.clone(),
-            format!(
-                "`min_length` {} is greater than `max_length` {} of `{name}`",
-                min.value, max.value
-            ),
-        ));
     }
     if let (Some(min), Some(max)) = (&field.min_items, &field.max_items)
         && min.value > max.value
@@ -235,20 +201,132 @@ fn check_field(
             ),
         ));
     }
-    if let (Some(min), Some(max)) = (&field.minimum, &field.maximum)
+    if let Some(always) = &field.always_serialize {
+        if !is_list {
+            diags.push(Diagnostic::new(
+                always.pos.clone(),
+                format!("`always_serialize` applies to optional `list` fields; `{name}` is `{ty}`"),
+            ));
+        } else if field.required {
+            diags.push(Diagnostic::new(
+                always.pos.clone(),
+                format!("`always_serialize` applies to optional lists; `{name}` is required, so it is always sent already"),
+            ));
+        }
+    }
+    if let Some(default) = &field.default {
+        let problem = default_problem(field, &default.value, kind);
+        if let Some(problem) = problem {
+            diags.push(Diagnostic::new(default.pos.clone(), problem));
+        }
+    }
+}
+
+/// What a set of constraints applies to, for messages.
+enum Subject<'t> {
+    /// A field (of an object, a query or a path).
+    Field { name: &'t str, ty: &'t str },
+    /// Each item of a list field.
+    Items { field: &'t str, ty: &'t str },
+}
+
+impl Subject<'_> {
+    /// "`max_length` applies to `string` fields; `x` is `u32`" and the like.
+    fn wrong_type(&self, constraint: &str, applies_to: &str) -> String {
+        match self {
+            Subject::Field { name, ty } => {
+                format!("`{constraint}` applies to {applies_to} fields; `{name}` is `{ty}`")
+            }
+            Subject::Items { field, ty } => format!(
+                "`{constraint}` applies to {applies_to} items; the items of `{field}` are `{ty}`"
+            ),
+        }
+    }
+
+    /// "of `x`" / "of the items of `x`".
+    fn of(&self) -> String {
+        match self {
+            Subject::Field { name, .. } => format!("`{name}`"),
+            Subject::Items { field, .. } => format!("the items of `{field}`"),
+        }
+    }
+}
+
+/// The constraints on one value: each applies to the right type, ranges are not backwards and
+/// fit the type, the charset parses, the format is known.
+fn check_constraints(
+    c: &ConstraintsDecl,
+    kind: Kind<'_, '_>,
+    subject: &Subject<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let builtin = match kind {
+        Kind::Builtin(b) => Some(b),
+        Kind::Named(_) => None,
+    };
+    let string = builtin == Some(Builtin::String);
+    let integer = builtin.is_some_and(Builtin::is_integer);
+    for (constraint, present) in [
+        ("min_length", c.min_length.as_ref().map(|s| &s.pos)),
+        ("max_length", c.max_length.as_ref().map(|s| &s.pos)),
+        ("charset", c.charset.as_ref().map(|s| &s.pos)),
+        ("format", c.format.as_ref().map(|s| &s.pos)),
+    ] {
+        if let Some(pos) = present
+            && !string
+        {
+            diags.push(Diagnostic::new(
+                pos.clone(),
+                subject.wrong_type(constraint, "`string`"),
+            ));
+        }
+    }
+    for (constraint, present) in [
+        ("minimum", c.minimum.as_ref().map(|s| &s.pos)),
+        ("maximum", c.maximum.as_ref().map(|s| &s.pos)),
+    ] {
+        if let Some(pos) = present
+            && !integer
+        {
+            diags.push(Diagnostic::new(
+                pos.clone(),
+                subject.wrong_type(constraint, "integer and money"),
+            ));
+        }
+    }
+    if let (Some(min), Some(max)) = (&c.min_length, &c.max_length)
         && min.value > max.value
     {
         diags.push(Diagnostic::new(
             min.pos.clone(),
             format!(
-                "`minimum` {} is greater than `maximum` {} of `{name}`",
-                min.value, max.value
+                "`min_length` {} is greater than `max_length` {} of {}",
+                min.value,
+                max.value,
+                subject.of()
             ),
         ));
     }
-    if is_integer(ty) {
-        let (lo, hi) = int_bounds(ty);
-        for bound in [&field.minimum, &field.maximum].into_iter().flatten() {
+    if let (Some(min), Some(max)) = (&c.minimum, &c.maximum)
+        && min.value > max.value
+    {
+        diags.push(Diagnostic::new(
+            min.pos.clone(),
+            format!(
+                "`minimum` {} is greater than `maximum` {} of {}",
+                min.value,
+                max.value,
+                subject.of()
+            ),
+        ));
+    }
+    if let Some(b) = builtin.filter(|b| b.is_integer()) {
+        let (lo, hi) = b.int_bounds();
+        let ty = Builtin::ALL
+            .iter()
+            .find(|(_, x)| *x == b)
+            .map_or("", |(n, _)| n);
+        for bound in [&c.minimum, &c.maximum].into_iter().flatten() {
             if bound.value < lo || bound.value > hi {
                 diags.push(Diagnostic::new(
                     bound.pos.clone(),
@@ -257,7 +335,7 @@ fn check_field(
             }
         }
     }
-    if let Some(charset) = &field.charset
+    if let Some(charset) = &c.charset
         && crate::charset::parse(&charset.value).is_none()
     {
         diags.push(Diagnostic::new(
@@ -268,46 +346,54 @@ fn check_field(
             ),
         ));
     }
-    if let Some(default) = &field.default {
-        let problem = match (&default.value, ty) {
-            (Scalar::Int(v), t) if is_integer(t) => {
-                let (lo, hi) = int_bounds(t);
-                let lo = field.minimum.as_ref().map_or(lo, |m| m.value.max(lo));
-                let hi = field.maximum.as_ref().map_or(hi, |m| m.value.min(hi));
-                (*v < lo || *v > hi)
-                    .then(|| format!("default {v} of `{name}` is outside its range {lo}..={hi}"))
-            }
-            (Scalar::Bool(_), "bool") => None,
-            (Scalar::Str(s), "string") => {
-                let len = s.chars().count() as u64;
-                let too_long = field.max_length.as_ref().is_some_and(|m| len > m.value);
-                let too_short = field.min_length.as_ref().is_some_and(|m| len < m.value);
-                (too_long || too_short)
-                    .then(|| format!("default {s:?} of `{name}` breaks its length limits"))
-            }
-            (Scalar::Str(s), t) if named.is_some_and(|n| n.is_enum) => match named
-                .map(|n| &n.decl.kind)
-            {
-                Some(TypeKindDecl::Enum(values)) if !values.iter().any(|v| &v.value.value == s) => {
-                    Some(format!(
-                        "default {s:?} of `{name}` is not a value of enum `{t}`"
-                    ))
-                }
-                _ => None,
-            },
-            (value, t) => Some(format!(
-                "default {} of `{name}` is not a `{t}`",
-                match value {
-                    Scalar::Int(i) => i.to_string(),
-                    Scalar::Bool(b) => b.to_string(),
-                    Scalar::Str(s) => format!("{s:?}"),
-                    Scalar::Other(o) => o.clone(),
-                }
-            )),
+    if let Some(format) = &c.format
+        && !FORMATS.contains(&format.value.as_str())
+    {
+        let hint = match did_you_mean(&format.value, FORMATS.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("the formats are: {}", FORMATS.join(", ")),
         };
-        if let Some(problem) = problem {
-            diags.push(Diagnostic::new(default.pos.clone(), problem));
+        diags.push(Diagnostic::new(
+            format.pos.clone(),
+            format!("unknown `format` {:?}; {hint}", format.value),
+        ));
+    }
+}
+
+/// What is wrong with a field's `default`, if anything.
+fn default_problem(field: &FieldDecl, value: &Scalar, kind: Kind<'_, '_>) -> Option<String> {
+    let name = &field.name.value;
+    let ty = &field.ty.value;
+    let c = &field.constraints;
+    match (value, kind) {
+        (Scalar::Int(v), Kind::Builtin(b)) if b.is_integer() => {
+            let (lo, hi) = b.int_bounds();
+            let lo = c.minimum.as_ref().map_or(lo, |m| m.value.max(lo));
+            let hi = c.maximum.as_ref().map_or(hi, |m| m.value.min(hi));
+            (*v < lo || *v > hi)
+                .then(|| format!("default {v} of `{name}` is outside its range {lo}..={hi}"))
         }
+        (Scalar::Bool(_), Kind::Builtin(Builtin::Bool)) => None,
+        (Scalar::Str(s), Kind::Builtin(Builtin::String)) => {
+            let len = s.chars().count() as u64;
+            let too_long = c.max_length.as_ref().is_some_and(|m| len > m.value);
+            let too_short = c.min_length.as_ref().is_some_and(|m| len < m.value);
+            (too_long || too_short)
+                .then(|| format!("default {s:?} of `{name}` breaks its length limits"))
+        }
+        (Scalar::Str(s), Kind::Named(symbol)) if symbol.is_enum() => {
+            (!symbol.values().contains(&s.as_str()))
+                .then(|| format!("default {s:?} of `{name}` is not a value of enum `{ty}`"))
+        }
+        (value, _) => Some(format!(
+            "default {} of `{name}` is not a `{ty}`",
+            match value {
+                Scalar::Int(i) => i.to_string(),
+                Scalar::Bool(b) => b.to_string(),
+                Scalar::Str(s) => format!("{s:?}"),
+                Scalar::Other(o) => o.clone(),
+            }
+        )),
     }
 }
 
@@ -318,7 +404,7 @@ pub(crate) fn check_enum(decl: &TypeDecl, values: &[EnumValueDecl], diags: &mut 
             format!("enum `{}` has no values", decl.name.value),
         ));
     }
-    let mut variants: HashMap<String, &str> = HashMap::new();
+    let mut variants: HashMap<naming::Name, &str> = HashMap::new();
     for value in values {
         let wire = value.value.value.as_str();
         let variant = naming::variant_name(wire);
@@ -327,8 +413,8 @@ pub(crate) fn check_enum(decl: &TypeDecl, values: &[EnumValueDecl], diags: &mut 
                 value.value.pos.clone(),
                 "enum values must not be empty",
             ));
-        } else if variant == "Unknown" {
-            diags.push(Diagnostic::new(value.value.pos.clone(), format!("enum value `{wire}` would become `Unknown`, which is reserved for values the spec does not list")));
+        } else if variant.as_str() == naming::UNKNOWN_VARIANT {
+            diags.push(Diagnostic::new(value.value.pos.clone(), format!("enum value `{wire}` would become `{}`, which is reserved for values the spec does not list", naming::UNKNOWN_VARIANT)));
         } else if let Some(other) = variants.insert(variant.clone(), wire) {
             diags.push(Diagnostic::new(
                 value.value.pos.clone(),

@@ -3,45 +3,23 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::Catalog;
-use super::fields::{Place, check_fields};
+use super::fields::check_fields;
+use super::{check_doc_links, check_object_ref};
 use crate::chain::{self, Trie};
-use crate::diagnostics::{Diagnostic, Pos};
-use crate::load::model::{OperationDecl, Resource, SpecFile, TypeKindDecl};
-use crate::naming;
+use crate::diagnostics::{Diagnostic, Pos, did_you_mean};
+use crate::load::model::{OperationDecl, Resource, SpecFile};
+use crate::naming::{self, Owner};
+use crate::symbols::Symbols;
 
-fn object_fields<'a>(
-    catalog: &Catalog<'a>,
-    name: &str,
-) -> Option<&'a [crate::load::model::FieldDecl]> {
-    match &catalog.types.get(name)?.decl.kind {
-        TypeKindDecl::Object(fields) => Some(fields),
-        TypeKindDecl::Enum(_) => None,
-    }
-}
-
-pub(super) fn check(
-    files: &[SpecFile],
-    catalog: &Catalog<'_>,
-    type_names: &HashMap<String, (&str, &Pos)>,
-    diags: &mut Vec<Diagnostic>,
-) {
+pub(super) fn check(files: &[SpecFile], symbols: &Symbols<'_>, diags: &mut Vec<Diagnostic>) {
     let mut paths: HashMap<&str, &Pos> = HashMap::new();
-    let mut ids: HashMap<String, (&str, &Pos)> = HashMap::new();
+    // Paths by their shape (parameter names left out): two paths of one shape match the same
+    // URLs, so neither WeChat Pay nor a router could tell which one a request is for.
+    let mut shapes: HashMap<String, (&str, &Pos)> = HashMap::new();
+    // The type of each path parameter by the URL prefix it ends: one chain node holds it for
+    // every path below, so every resource file under it must declare the same type.
+    let mut param_types: HashMap<String, (&str, &Pos)> = HashMap::new();
     let mut trie = Trie::default();
-    // Query struct names, to catch an operation named like another operation's query struct.
-    let query_structs: HashMap<String, &str> = files
-        .iter()
-        .filter_map(|f| f.resource.as_ref())
-        .flat_map(|r| &r.operations)
-        .filter(|op| !op.query.is_empty())
-        .map(|op| {
-            (
-                format!("{}Query", naming::type_name(&op.id.value)),
-                op.id.value.as_str(),
-            )
-        })
-        .collect();
     let mut origins: Vec<&Pos> = Vec::new();
     for file in files {
         let Some(resource) = &file.resource else {
@@ -51,38 +29,26 @@ pub(super) fn check(
             diags.push(Diagnostic::new(resource.path.pos.clone(), format!("path `{}` is already declared at {previous}; put all its operations in one file", resource.path.value)));
             continue;
         }
-        let path_ok = check_path(file, resource, catalog, diags);
+        if let Some((other, previous)) = shapes.insert(
+            url_shape(&resource.path.value),
+            (&resource.path.value, &resource.path.pos),
+        ) {
+            diags.push(Diagnostic::new(resource.path.pos.clone(), format!("path `{}` matches the same URLs as `{other}` (declared at {previous}): only the parameter names differ, so a request could be for either; use one parameter name", resource.path.value)));
+            continue;
+        }
+        let path_ok = check_path(file, resource, symbols, diags);
+        if path_ok {
+            check_param_types(resource, &mut param_types, diags);
+        }
         for op in &resource.operations {
-            check_operation(op, catalog, diags);
-            let struct_name = naming::type_name(&op.id.value);
-            if naming::value_name(&op.id.value) != op.id.value {
-                diags.push(Diagnostic::new(
-                    op.id.pos.clone(),
-                    format!(
-                        "operation ids are snake_case: write `{}`",
-                        naming::value_name(&op.id.value)
-                    ),
-                ));
-            }
-            for generated in [struct_name.clone(), format!("{struct_name}Query")] {
-                if let Some((other, pos)) = type_names.get(&generated) {
-                    diags.push(Diagnostic::new(op.id.pos.clone(), format!("operation `{}` generates the type `{generated}`, which clashes with type `{other}` at {pos}", op.id.value)));
-                }
-            }
-            if let Some(other) = query_structs.get(&struct_name) {
-                diags.push(Diagnostic::new(op.id.pos.clone(), format!("operation `{}` generates the struct `{struct_name}`, which is also the query struct of operation `{other}`; rename one of them", op.id.value)));
-            }
-            if let Some((other, pos)) = ids.insert(struct_name.clone(), (&op.id.value, &op.id.pos))
-            {
-                diags.push(Diagnostic::new(op.id.pos.clone(), format!("operation id `{}` becomes `{struct_name}`, like operation `{other}` at {pos}", op.id.value)));
-            }
+            check_operation(op, symbols, diags);
             if path_ok {
                 trie.insert(&resource.path.value, &op.method.value, origins.len());
                 origins.push(&op.pos);
             }
         }
     }
-    let mut seen: HashMap<(String, String), String> = HashMap::new();
+    let mut seen: HashMap<(String, naming::Name), String> = HashMap::new();
     for method in chain::methods(&trie) {
         if let Some(other) = seen.insert(
             (method.on.clone(), method.name.clone()),
@@ -102,6 +68,50 @@ pub(super) fn check(
     }
 }
 
+/// A path template with every parameter name left out: `/a/{x}/b` -> `/a/{}/b`.
+fn url_shape(path: &str) -> String {
+    path.split('/')
+        .map(|seg| {
+            if seg.starts_with('{') && seg.ends_with('}') {
+                "{}"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A path parameter has one type for every resource below its chain node.
+fn check_param_types<'a>(
+    resource: &'a Resource,
+    seen: &mut HashMap<String, (&'a str, &'a Pos)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut prefix = String::new();
+    for seg in resource.path.value.split('/').filter(|s| !s.is_empty()) {
+        prefix.push('/');
+        prefix.push_str(seg);
+        let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+            continue;
+        };
+        let Some(param) = resource.params.iter().find(|p| p.name.value == name) else {
+            continue;
+        };
+        let ty = param.ty.value.as_str();
+        match seen.get(&prefix) {
+            Some((other, pos)) if *other != ty => diags.push(Diagnostic::new(
+                param.ty.pos.clone(),
+                format!("path parameter `{name}` of `{prefix}` is `{ty}` here but `{other}` at {pos}; the client chain holds one value for every path below it, so declare one type"),
+            )),
+            Some(_) => {}
+            None => {
+                seen.insert(prefix.clone(), (ty, &param.ty.pos));
+            }
+        }
+    }
+}
+
 fn find_path_pos(files: &[SpecFile], prefix: &str) -> Option<Pos> {
     files
         .iter()
@@ -114,7 +124,7 @@ fn find_path_pos(files: &[SpecFile], prefix: &str) -> Option<Pos> {
 fn check_path(
     file: &SpecFile,
     resource: &Resource,
-    catalog: &Catalog<'_>,
+    symbols: &Symbols<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> bool {
     let path = &resource.path;
@@ -166,7 +176,7 @@ fn check_path(
     for name in &template_params {
         if !resource.params.iter().any(|p| p.name.value == *name) {
             let declared = resource.params.iter().map(|p| p.name.value.as_str());
-            let hint = crate::diagnostics::did_you_mean(name, declared)
+            let hint = did_you_mean(name, declared)
                 .map(|s| format!(" (did you mean to name the parameter `{s}`?)"))
                 .unwrap_or_default();
             diags.push(Diagnostic::new(resource.params_pos.clone(), format!("path parameter `{name}` is in the template `{}` but not declared in `path_params`{hint}", path.value)));
@@ -184,7 +194,7 @@ fn check_path(
             ));
         }
     }
-    check_fields(&resource.params, catalog, Place::Path, diags);
+    check_fields(&resource.params, symbols, Owner::Path, diags);
 
     let expected: String = path
         .value
@@ -214,22 +224,11 @@ fn check_path(
     ok
 }
 
-fn check_operation(op: &OperationDecl, catalog: &Catalog<'_>, diags: &mut Vec<Diagnostic>) {
-    check_fields(&op.query, catalog, Place::Query, diags);
+fn check_operation(op: &OperationDecl, symbols: &Symbols<'_>, diags: &mut Vec<Diagnostic>) {
+    check_fields(&op.query, symbols, Owner::Query, diags);
     for (what, reference) in [("body", &op.body), ("response", &op.response)] {
-        let Some(reference) = reference else { continue };
-        match catalog.types.get(reference.value.as_str()) {
-            None => catalog.unknown_type(&reference.value, &reference.pos, diags),
-            Some(info) if info.is_enum => {
-                diags.push(Diagnostic::new(
-                    reference.pos.clone(),
-                    format!(
-                        "`{what}` must name an object type; `{}` is an enum",
-                        reference.value
-                    ),
-                ));
-            }
-            Some(_) => {}
+        if let Some(reference) = reference {
+            check_object_ref(what, &reference.value, &reference.pos, symbols, diags);
         }
     }
     if op.method.value == "get" && op.body.is_some() {
@@ -238,20 +237,11 @@ fn check_operation(op: &OperationDecl, catalog: &Catalog<'_>, diags: &mut Vec<Di
             "a `get` operation cannot have a `body`",
         ));
     }
-    for url in &op.docs {
-        if !url.value.starts_with("https://") {
-            diags.push(Diagnostic::new(
-                url.pos.clone(),
-                format!("doc links must be https URLs, found {:?}", url.value),
-            ));
-        }
-    }
+    check_doc_links(&op.docs, diags);
     let mut seen = HashSet::new();
     for code in &op.errors {
-        if !catalog.error_codes.contains_key(code.value.as_str()) {
-            let mut known: Vec<&str> = catalog.error_codes.keys().copied().collect();
-            known.sort_unstable();
-            let hint = crate::diagnostics::did_you_mean(&code.value, known)
+        if !symbols.has_error_code(&code.value) {
+            let hint = did_you_mean(&code.value, symbols.error_codes())
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
             diags.push(Diagnostic::new(
@@ -269,23 +259,36 @@ fn check_operation(op: &OperationDecl, catalog: &Catalog<'_>, diags: &mut Vec<Di
             ));
         }
     }
+    if let Some(idempotent) = &op.idempotent {
+        if op.method.value == "get" {
+            diags.push(Diagnostic::new(
+                idempotent.pos.clone(),
+                "`idempotent` does not apply to `get`: a `get` is always safe to retry",
+            ));
+        } else if let Some(key) = &op.idempotency_key {
+            diags.push(Diagnostic::new(
+                idempotent.pos.clone(),
+                format!("`idempotent` does not apply next to `idempotency_key` `{}`: the key already makes re-sending safe", key.value),
+            ));
+        }
+    }
     if let Some(key) = &op.idempotency_key {
         let body_field = op
             .body
             .as_ref()
-            .and_then(|b| object_fields(catalog, &b.value))
+            .and_then(|b| symbols.object_fields(&b.value))
             .and_then(|fields| fields.iter().find(|f| f.name.value == key.value));
         let body_known = op
             .body
             .as_ref()
-            .is_some_and(|b| catalog.types.contains_key(b.value.as_str()));
+            .is_some_and(|b| symbols.get(&b.value).is_some());
         match body_field {
             // An unknown body type is reported already; saying the key is missing would repeat it.
             None if op.body.is_some() && !body_known => {}
             _ if op.body.is_none() => diags.push(Diagnostic::new(key.pos.clone(), format!("`idempotency_key` `{}` needs a `body` to live in", key.value))),
             None => {
-                let names = op.body.as_ref().and_then(|b| object_fields(catalog, &b.value)).unwrap_or_default();
-                let hint = crate::diagnostics::did_you_mean(&key.value, names.iter().map(|f| f.name.value.as_str())).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                let names = op.body.as_ref().and_then(|b| symbols.object_fields(&b.value)).unwrap_or_default();
+                let hint = did_you_mean(&key.value, names.iter().map(|f| f.name.value.as_str())).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
                 diags.push(Diagnostic::new(key.pos.clone(), format!("`idempotency_key` `{}` is not a field of the body{hint}", key.value)));
             }
             Some(field) if !field.required || field.ty.value != "string" => diags.push(Diagnostic::new(
@@ -311,12 +314,10 @@ fn check_operation(op: &OperationDecl, catalog: &Catalog<'_>, diags: &mut Vec<Di
         for (what, name) in [("offset", &pagination.offset), ("limit", &pagination.limit)] {
             match op.query.iter().find(|f| f.name.value == name.value) {
                 None => {
-                    let hint = crate::diagnostics::did_you_mean(
-                        &name.value,
-                        op.query.iter().map(|f| f.name.value.as_str()),
-                    )
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                    let hint =
+                        did_you_mean(&name.value, op.query.iter().map(|f| f.name.value.as_str()))
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
                     diags.push(Diagnostic::new(
                         name.pos.clone(),
                         format!(
@@ -339,11 +340,13 @@ fn check_operation(op: &OperationDecl, catalog: &Catalog<'_>, diags: &mut Vec<Di
         let response = op
             .response
             .as_ref()
-            .and_then(|r| object_fields(catalog, &r.value));
+            .and_then(|r| symbols.object_fields(&r.value));
         match response {
+            // A `response` that is not an object type is reported already.
+            None if op.response.is_some() => {}
             None => diags.push(Diagnostic::new(
                 pagination.items.pos.clone(),
-                "`pagination` needs a `response` object type holding the items",
+                "`pagination` needs a `response` object type holding the items; without `response` the operation answers with no body",
             )),
             Some(fields) => {
                 match fields

@@ -68,7 +68,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .notifications()
         .notifications()
         .into_iter()
-        .find(|n| n.coupon_id == sent.coupon_id)
+        .find(|n| n.subject == sent.coupon_id)
         .ok_or("the sandbox made no notification")?;
     let settled = tokio::time::timeout(
         Duration::from_secs(30),

@@ -1,5 +1,5 @@
-//! The sandbox's state behind the generated `Handlers` trait: one method per cash-coupon
-//! operation, typed input (already decoded and checked with the spec's `validate()` by the
+//! The sandbox's state behind the generated `Handlers` trait: one method per cash-coupon and
+//! basic-payment operation (bills answer from the spec), typed input (already decoded and checked with the spec's `validate()` by the
 //! generated server layer) to typed output or a WeChat Pay error.
 //!
 //! An operation of the spec that is not here answers from the spec (the trait's default), and
@@ -8,9 +8,18 @@
 mod callbacks;
 mod coupons;
 mod flows;
+mod orders;
+mod refunds;
 mod stocks;
 
+pub(crate) use refunds::DEFAULT_REFUND_SETTLE_DELAY;
+
 use wechatpay_apiv3::api::server::Handlers;
+use wechatpay_apiv3::api::{
+    AppPrepay, ApplyAbnormalRefund, CloseOrder, CreateRefund, ErrorCode, H5Prepay,
+    H5PrepayResponse, JsapiPrepay, NativePrepay, NativePrepayResponse, PrepayResponse,
+    QueryOrderById, QueryOrderByOutTradeNo, QueryRefund, Refund, Transaction,
+};
 use wechatpay_apiv3::api::{
     AvailableMerchantList, AvailableSingleitemList, Coupon, CouponList, CreateCouponStock,
     CreateCouponStockResponse, FavorCallback, FlowDownloadLink, ListAvailableMerchants,
@@ -24,7 +33,7 @@ use wechatpay_apiv3::api::{
 
 use crate::app::App;
 use crate::protocol::Caller;
-use crate::reply::ApiFailure;
+use crate::reply::{ApiFailure, ErrorDetail, failure};
 use crate::state::{FlowKind, StockAction};
 
 type Handled<T> = Result<T, ApiFailure>;
@@ -191,6 +200,70 @@ impl Handlers for App {
     fn query_callback(&self, caller: &Caller, input: QueryCallback) -> Handled<FavorCallback> {
         callbacks::query(self, caller, input)
     }
+
+    fn jsapi_prepay(&self, caller: &Caller, input: JsapiPrepay) -> Handled<PrepayResponse> {
+        orders::jsapi(self, caller, input)
+    }
+
+    fn app_prepay(&self, caller: &Caller, input: AppPrepay) -> Handled<PrepayResponse> {
+        orders::app_pay(self, caller, input)
+    }
+
+    fn h5_prepay(&self, caller: &Caller, input: H5Prepay) -> Handled<H5PrepayResponse> {
+        orders::h5(self, caller, input)
+    }
+
+    fn native_prepay(&self, caller: &Caller, input: NativePrepay) -> Handled<NativePrepayResponse> {
+        orders::native(self, caller, input)
+    }
+
+    fn query_order_by_id(&self, caller: &Caller, input: QueryOrderById) -> Handled<Transaction> {
+        orders::by_id(self, caller, input)
+    }
+
+    fn query_order_by_out_trade_no(
+        &self,
+        caller: &Caller,
+        input: QueryOrderByOutTradeNo,
+    ) -> Handled<Transaction> {
+        orders::by_out_trade_no(self, caller, input)
+    }
+
+    fn close_order(&self, caller: &Caller, input: CloseOrder) -> Handled<()> {
+        orders::close(self, caller, input)
+    }
+
+    fn create_refund(&self, caller: &Caller, input: CreateRefund) -> Handled<Refund> {
+        refunds::create(self, caller, input)
+    }
+
+    fn query_refund(&self, caller: &Caller, input: QueryRefund) -> Handled<Refund> {
+        refunds::query(self, caller, input)
+    }
+
+    fn apply_abnormal_refund(
+        &self,
+        caller: &Caller,
+        input: ApplyAbnormalRefund,
+    ) -> Handled<Refund> {
+        refunds::abnormal(self, caller, input)
+    }
+}
+
+/// The merchant named in the request (`mchid` of a body or query) must be the caller.
+fn own_mchid(caller: &Caller, mchid: &str, location: &str, field: &str) -> Result<(), ApiFailure> {
+    if mchid == caller.mchid {
+        return Ok(());
+    }
+    Err(failure(
+        ErrorCode::InvalidRequest,
+        "非法的商户号：mchid 须为调用接口的商户号",
+    )
+    .detail(
+        ErrorDetail::at(location, field)
+            .value(mchid.to_owned())
+            .issue(format!("the calling merchant is {}", caller.mchid)),
+    ))
 }
 
 /// A count as the `u32` the list types carry.

@@ -9,6 +9,8 @@ use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use wechatpay_apiv3::api::RefundStatus;
+
 use crate::app::{App, SpecAnswers};
 use crate::faults::{Fault, FaultRule};
 use crate::reply::{ApiFailure, ErrorDetail, Reply};
@@ -32,6 +34,27 @@ struct RandomRequest {
 struct ConsumeRequest {
     openid: String,
     coupon_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PayRequest {
+    out_trade_no: String,
+    #[serde(default)]
+    openid: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettleRequest {
+    out_refund_no: String,
+    status: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Balance {
+    available: i64,
 }
 
 #[derive(Serialize)]
@@ -111,6 +134,46 @@ pub(crate) fn handle(app: &App, method: &Method, path: &str, target: &str, body:
                 )
                 .into(),
                 Err(e) => admin_error(e.to_string()),
+            }
+        }
+        (&Method::POST, "/sandbox/orders/pay") => {
+            match serde_json::from_slice::<PayRequest>(body) {
+                Ok(request) => match app.pay(&request.out_trade_no, request.openid.as_deref()) {
+                    Ok(transaction) => Reply::json(StatusCode::OK, &transaction),
+                    Err(failure) => failure.into(),
+                },
+                Err(e) => admin_error(format!(
+                    "请求体应为 {{\"out_trade_no\",\"openid\"（可选）}}：{e}"
+                )),
+            }
+        }
+        (&Method::POST, "/sandbox/refunds/settle") => {
+            match serde_json::from_slice::<SettleRequest>(body) {
+                Ok(request) => {
+                    let to = RefundStatus::from(request.status.as_str());
+                    match app.settle_refund(&request.out_refund_no, to) {
+                        Ok(refund) => Reply::json(StatusCode::OK, &refund),
+                        Err(failure) => failure.into(),
+                    }
+                }
+                Err(e) => admin_error(format!(
+                    "请求体应为 {{\"out_refund_no\",\"status\":\"SUCCESS|ABNORMAL|CLOSED\"}}：{e}"
+                )),
+            }
+        }
+        (&Method::GET, "/sandbox/balance") => Reply::json(
+            StatusCode::OK,
+            &Balance {
+                available: app.state.balance(),
+            },
+        ),
+        (&Method::PUT | &Method::POST, "/sandbox/balance") => {
+            match serde_json::from_slice::<Balance>(body) {
+                Ok(balance) => {
+                    app.state.set_balance(balance.available);
+                    Reply::json(StatusCode::OK, &balance)
+                }
+                Err(e) => admin_error(format!("请求体应为 {{\"available\": 分}}：{e}")),
             }
         }
         _ => ApiFailure::not_found(method.as_str(), path).into(),
