@@ -100,6 +100,16 @@ impl Client {
         }
     }
 
+    /// The call pipeline, for calls that are not spec'd operations (file downloads).
+    pub(crate) fn pipeline(&self) -> &Pipeline {
+        &self.inner.pipeline
+    }
+
+    /// The keys requests are signed and responses verified with.
+    pub(crate) fn key_source(&self) -> &dyn KeySource {
+        self.inner.keys.source()
+    }
+
     /// The merchant ID every request is signed for.
     pub fn mchid(&self) -> &str {
         &self.inner.mchid

@@ -61,8 +61,8 @@
 //!    body read) and `keys` (the key source the pipeline verifies with);
 //! 3. `orchestrator`: the call pipeline, sign → send → fail over → verify → retry;
 //! 4. [`certificates`] (a key source that downloads through the pipeline) and `client`;
-//! 5. the builder, [`Call`]/[`RawCall`], [`pagination`], [`dynamic`], and [`notify`] (which
-//!    needs only layer 1);
+//! 5. the builder, [`Call`]/[`RawCall`], [`pagination`], [`dynamic`], [`download`], and
+//!    [`notify`] (which needs only layer 1);
 //! 6. the generated [`api`].
 
 /// Types and operations generated from `spec/` by `build.rs` (see the snapshots under `tests/`).
@@ -75,6 +75,7 @@ mod builder;
 mod call;
 pub mod certificates;
 mod client;
+pub mod download;
 pub mod dynamic;
 pub mod error;
 mod json;
@@ -95,6 +96,7 @@ pub use builder::ClientBuilder;
 pub use call::{Call, RawCall, RawResponse};
 pub use certificates::PlatformCertificate;
 pub use client::{Client, DEFAULT_BACKUP_BASE_URL, DEFAULT_BASE_URL};
+pub use download::{DEFAULT_MAX_DOWNLOAD_BYTES, Download};
 pub use error::Error;
 pub use operation::{CallOptions, HttpRequest, Method, Operation, OperationMeta};
 pub use orchestrator::DEFAULT_MAX_RESPONSE_BYTES;

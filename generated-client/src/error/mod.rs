@@ -90,6 +90,22 @@ pub enum Error {
     },
     /// The client is misconfigured (bad key PEM, bad base URL, a missing setting, …).
     Config(ConfigError),
+    /// A downloaded file ([`Client::download`](crate::Client::download)) does not have the
+    /// digest its link announced: everything written must be discarded.
+    DigestMismatch {
+        /// The digest announced (`hash_value`).
+        expected: String,
+        /// The SHA-1 of the bytes written, lowercase hex.
+        actual: String,
+        /// The `Request-ID` header of the download, if any.
+        request_id: Option<String>,
+    },
+    /// Writing a downloaded file to the caller's writer failed; what was written must be
+    /// discarded.
+    Write {
+        /// The writer's error.
+        source: std::io::Error,
+    },
 }
 
 impl fmt::Display for Error {
@@ -139,6 +155,21 @@ impl fmt::Display for Error {
                 write!(f, "invalid request: `{field}` {problem}")?;
             }
             Error::Config(config) => write!(f, "{config}")?,
+            Error::DigestMismatch {
+                expected,
+                actual,
+                request_id,
+            } => {
+                write!(
+                    f,
+                    "downloaded file has SHA-1 {actual}, not the announced {expected}; discard \
+                     what was written"
+                )?;
+                write_request_id(f, request_id)?;
+            }
+            Error::Write { .. } => {
+                f.write_str("cannot write the downloaded file; discard what was written")?;
+            }
         }
         if f.alternate() {
             let mut cause = std::error::Error::source(self);
@@ -156,6 +187,7 @@ impl std::error::Error for Error {
         match self {
             Error::Transport { source, .. } | Error::Decode { source, .. } => Some(&**source),
             Error::Config(config) => config.source(),
+            Error::Write { source } => Some(source),
             _ => None,
         }
     }
@@ -186,7 +218,10 @@ impl Error {
             | Error::Verification { .. }
             | Error::Decode { .. }
             | Error::InvalidRequest { .. }
-            | Error::Config(_) => false,
+            | Error::Config(_)
+            | Error::Write { .. } => false,
+            // The file may have been corrupted on the way: downloading it again may succeed.
+            Error::DigestMismatch { .. } => true,
         }
     }
 
@@ -206,7 +241,10 @@ impl Error {
             | Error::ResponseTooLarge { .. }
             | Error::Verification { .. }
             | Error::Decode { .. } => true,
-            Error::InvalidRequest { .. } | Error::Config(_) => false,
+            Error::InvalidRequest { .. }
+            | Error::Config(_)
+            | Error::DigestMismatch { .. }
+            | Error::Write { .. } => false,
         }
     }
 
