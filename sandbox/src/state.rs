@@ -17,8 +17,10 @@ use crate::error::SandboxError;
 use crate::reply::{ApiFailure, ErrorDetail};
 use crate::stocks::{CouponKind, Stock, StockStatus, wire_time};
 
+mod access;
 mod callbacks;
 mod flows;
+mod goods;
 mod lifecycle;
 mod orders;
 mod queries;

@@ -1,15 +1,16 @@
 //! Creating stocks and moving them through their lifecycle: create (未激活) → start (运行中)
-//! ⇄ pause/restart (暂停发放); stop (已停止) from 未激活 only. Also the stock access checks
-//! every stock operation shares, and changing a 单品 stock's goods ids.
+//! ⇄ pause/restart (暂停发放); stop (已停止) from 未激活 only. The access checks are in
+//! `access`, changing goods ids in `goods`.
 
 use std::collections::HashMap;
 
 use axum::http::StatusCode;
 use wechatpay_apiv3::Timestamp;
-use wechatpay_apiv3::api::{CouponRule, CreateCouponStockBody, ErrorCode, JumpTarget, StockType};
-use wechatpay_apiv3::wire::FieldPath;
+use wechatpay_apiv3::api::{CreateCouponStockBody, ErrorCode, JumpTarget, StockType};
 
-use super::{Inner, SandboxState};
+// Re-exported: the flow downloads (`flows`) import them from here, as before `access` existed.
+use super::SandboxState;
+pub(super) use super::access::{Access, CreatorIn};
 use crate::reply::{ApiFailure, ErrorDetail};
 use crate::stocks::{Stock, StockStatus, wire_time};
 
@@ -70,26 +71,6 @@ impl StockAction {
     }
 }
 
-/// Who may call a stock operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    /// Only the stock's creator (lifecycle, goods ids, flows).
-    Creator,
-    /// The creator or a merchant authorized to send the stock (detail, merchants, items).
-    CreatorOrSender,
-}
-
-/// Where the request named the stock's creator, for error details.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CreatorIn {
-    /// `stock_creator_mchid` in the JSON body.
-    Body,
-    /// `stock_creator_mchid` in the query string.
-    Query,
-    /// Not named at all (the flow downloads): only the caller is checked.
-    Nowhere,
-}
-
 /// The status as the stock APIs spell it (`stoped`, sic).
 pub(super) fn wire_status(status: StockStatus) -> &'static str {
     match status {
@@ -97,75 +78,6 @@ pub(super) fn wire_status(status: StockStatus) -> &'static str {
         StockStatus::Running => "running",
         StockStatus::Paused => "paused",
         StockStatus::Stopped => "stoped",
-    }
-}
-
-impl Inner {
-    /// The stock an operation acts on, after the checks every stock operation makes, in order:
-    /// the stock exists (`404 RESOURCE_NOT_EXISTS 批次不存在`); `stock_creator_mchid` names its
-    /// creator (`400 INVALID_REQUEST 非法的商户号`); the caller may act on it
-    /// (`403 REQUEST_BLOCKED 调用商户无权限`).
-    pub(super) fn stock_for(
-        &self,
-        caller: &str,
-        stock_id: &str,
-        creator: Option<&str>,
-        creator_in: CreatorIn,
-        access: Access,
-    ) -> Result<&Stock, ApiFailure> {
-        let Some(stock) = self.stocks.get(stock_id) else {
-            return Err(ApiFailure::new(
-                StatusCode::NOT_FOUND,
-                ErrorCode::ResourceNotExists,
-                "批次不存在",
-            )
-            .detail(
-                ErrorDetail::at("uri_template", "stock_id")
-                    .value(stock_id.to_owned())
-                    .issue("no stock with this stock_id"),
-            ));
-        };
-        if let Some(creator) = creator
-            && creator != stock.creator_mchid
-        {
-            let (location, field) = match creator_in {
-                CreatorIn::Query => ("query", "stock_creator_mchid"),
-                _ => ("body", "/stock_creator_mchid"),
-            };
-            return Err(ApiFailure::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidRequest,
-                "非法的商户号：stock_creator_mchid 与批次创建方不一致",
-            )
-            .detail(
-                ErrorDetail::at(location, field)
-                    .value(creator.to_owned())
-                    .issue(format!(
-                        "stock {} was created by another merchant",
-                        stock.stock_id
-                    )),
-            ));
-        }
-        let allowed = stock.creator_mchid == caller
-            || (access == Access::CreatorOrSender
-                && stock.authorized_senders.iter().any(|m| m == caller));
-        if !allowed {
-            let who = match access {
-                Access::Creator => "only the stock's creator",
-                Access::CreatorOrSender => "only the stock's creator and its authorized senders",
-            };
-            return Err(ApiFailure::new(
-                StatusCode::FORBIDDEN,
-                ErrorCode::RequestBlocked,
-                "调用商户无权限：只能操作自己创建（或可发放）的批次",
-            )
-            .detail(
-                ErrorDetail::at("uri_template", "stock_id")
-                    .value(stock_id.to_owned())
-                    .issue(format!("merchant {caller} may not do this; {who} may")),
-            ));
-        }
-        Ok(stock)
     }
 }
 
@@ -325,95 +237,6 @@ impl SandboxState {
                 StockAction::Stop => stock.stop_time = Some(now.clone()),
                 StockAction::Pause | StockAction::Restart => {}
             }
-        }
-        Ok(now)
-    }
-
-    /// Modify goods ids (`POST …/modify-goods-id`): deletes, then adds; at least one must
-    /// remain, and what remains must be a valid `available_items` of the spec (at most its
-    /// `max_items`). Only the creator of a 单品 stock that is not stopped may.
-    pub(crate) fn modify_goods_ids(
-        &self,
-        caller: &str,
-        stock_id: &str,
-        creator: &str,
-        add: &[String],
-        delete: &[String],
-    ) -> Result<Timestamp, ApiFailure> {
-        let now = wire_time(self.now());
-        let mut inner = self.lock();
-        let stock = inner.stock_for(
-            caller,
-            stock_id,
-            Some(creator),
-            CreatorIn::Body,
-            Access::Creator,
-        )?;
-        if add.is_empty() && delete.is_empty() {
-            return Err(
-                ApiFailure::param("add_goods_id_list 与 delete_goods_id_list 至少填一个").detail(
-                    ErrorDetail::at("body", "/add_goods_id_list").issue("both lists are empty"),
-                ),
-            );
-        }
-        if stock.available_items.is_empty() {
-            return Err(ApiFailure::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidRequest,
-                "非单品券批次：批次没有可核销商品编码",
-            )
-            .detail(
-                ErrorDetail::at("uri_template", "stock_id")
-                    .value(stock_id.to_owned())
-                    .issue("the stock was created without available_items"),
-            ));
-        }
-        if stock.status == StockStatus::Stopped {
-            return Err(ApiFailure::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidRequest,
-                "批次已终止，不能修改商品编码",
-            )
-            .detail(
-                ErrorDetail::at("uri_template", "stock_id")
-                    .value(stock_id.to_owned())
-                    .issue("the stock is stoped"),
-            ));
-        }
-        let mut items: Vec<String> = stock
-            .available_items
-            .iter()
-            .filter(|id| !delete.contains(id))
-            .cloned()
-            .collect();
-        for id in add {
-            if !items.contains(id) {
-                items.push(id.clone());
-            }
-        }
-        if items.is_empty() {
-            return Err(ApiFailure::param("至少需要保留一个商品编码").detail(
-                ErrorDetail::at("body", "/delete_goods_id_list")
-                    .issue("the change would leave the stock without goods ids"),
-            ));
-        }
-        // What remains must still be a valid `available_items` of the spec (its `max_items`).
-        let remaining = CouponRule::new().available_items(items);
-        if let Err(wechatpay_apiv3::Error::InvalidRequest { problem, .. }) =
-            remaining.validate(&FieldPath::root("coupon_use_rule"))
-        {
-            return Err(
-                ApiFailure::param(format!("可核销商品编码（available_items）{problem}")).detail(
-                    ErrorDetail::at("body", "/add_goods_id_list").issue(format!(
-                        "the change would leave {} goods ids: {problem}",
-                        remaining.available_items.len()
-                    )),
-                ),
-            );
-        }
-        let items = remaining.available_items;
-        if let Some(stock) = inner.stocks.get_mut(stock_id) {
-            stock.available_items = items;
         }
         Ok(now)
     }

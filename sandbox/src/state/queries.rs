@@ -8,7 +8,8 @@ use wechatpay_apiv3::api::{
     Stock as ApiStock, StockStatus as ApiStockStatus, StockType, StockUseRule,
 };
 
-use super::lifecycle::{Access, CreatorIn, wire_status};
+use super::access::{Access, CreatorIn};
+use super::lifecycle::wire_status;
 use super::{Inner, SandboxState};
 use crate::reply::{ApiFailure, ErrorDetail};
 use crate::stocks::{CouponKind, Stock, wire_time};
