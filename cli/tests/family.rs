@@ -88,7 +88,7 @@ const EXCLUDED: &[(&str, &str)] = &[
         "apply-trade-bill",
         "a bill is of a past day and this world's clock is the system's (the binary signs with \
          it), so it has no payments before today: NO_STATEMENT_EXIST / INVALID_REQUEST here; \
-         bills with records: sandbox/tests/bills.rs",
+         run successfully in cli/tests/download.rs, whose sandbox paid an order two days ago",
     ),
     ("apply-fund-flow-bill", "as apply-trade-bill"),
 ];
