@@ -270,7 +270,8 @@ pub use notifier::{
 };
 pub use protocol::MAX_REQUEST_SKEW_SECS;
 pub use routes::{
-    DOWNLOAD_CERTIFICATES, DOWNLOAD_FLOW_FILE, LIST_COUPONS, SEND_COUPON, UNKNOWN_OPERATION,
+    DOWNLOAD_BILL_FILE, DOWNLOAD_CERTIFICATES, DOWNLOAD_FLOW_FILE, LIST_COUPONS, SEND_COUPON,
+    UNKNOWN_OPERATION,
 };
 pub use shell::{shell_quote, shutdown_signal};
 pub use state::SandboxState;
