@@ -10,6 +10,7 @@ use clap::error::ErrorKind;
 use crate::certificates;
 use crate::commands;
 use crate::config;
+use crate::download;
 use crate::exit::{self, Failure, usage};
 use crate::operation;
 use crate::output::{self, Style};
@@ -117,6 +118,10 @@ fn dispatch(
         "pay-sign" => {
             let globals = Globals::read(&[matches, sub], env)?;
             pay_sign::run(sub, &globals, env, out)
+        }
+        "download" => {
+            let globals = Globals::read(&[matches, sub], env)?;
+            current_thread()?.block_on(download::run(sub, &globals, env, out))
         }
         "request" => {
             let globals = Globals::read(&[matches, sub], env)?;

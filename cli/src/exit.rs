@@ -51,7 +51,8 @@ pub const TABLE: &str = "  0  success
   3  configuration error: missing or unusable credentials, keys or base URL
   4  API error, HTTP 4xx (code, message, detail and Request-ID on stderr)
   5  API error, HTTP 5xx
-  6  response signature verification failed (the response was not trusted)
+  6  response signature verification failed, or a downloaded file's SHA-1 differs (the
+     response was not trusted)
   7  transport failure or timeout (no complete response)
   8  the verified response does not decode as the spec declares";
 
@@ -116,7 +117,8 @@ pub fn code_of(error: &Error) -> u8 {
     match error {
         Error::Api(api) if (400..500).contains(&api.status) => API_4XX,
         Error::Api(_) => API_5XX,
-        Error::Verification { .. } => VERIFICATION,
+        // A file whose digest is not the signed answer's hash is as untrusted as a bad signature.
+        Error::Verification { .. } | Error::DigestMismatch { .. } => VERIFICATION,
         Error::Transport { .. } | Error::Timeout(_) => TRANSPORT,
         Error::Decode { .. } => DECODE,
         Error::InvalidRequest { .. } => USAGE,

@@ -7,6 +7,7 @@ mod app;
 mod certificates;
 mod commands;
 mod config;
+mod download;
 mod dry_run;
 mod exit;
 mod input;

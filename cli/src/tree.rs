@@ -7,6 +7,7 @@ use wechatpay_apiv3::api::catalog;
 
 use crate::certificates;
 use crate::config::CONFIG_ENV;
+use crate::download;
 use crate::exit;
 use crate::operation;
 use crate::pay_sign;
@@ -76,6 +77,7 @@ pub fn command() -> Command {
         .subcommand(certificates::subcommand())
         .subcommand(request::subcommand())
         .subcommand(pay_sign::subcommand())
+        .subcommand(download::subcommand())
         .subcommand(
             Command::new("completions")
                 .about("Print the shell completion script of wxpay")

@@ -80,13 +80,18 @@ const PAYMENTS_COVERED: &[(&str, &str)] = &[
     ("create-refund", "two partial refunds"),
     ("query-refund", "PROCESSING, then SUCCESS"),
     ("apply-abnormal-refund", "a refund made ABNORMAL"),
-    ("apply-trade-bill", "answered from the spec"),
-    ("apply-fund-flow-bill", "answered from the spec"),
 ];
 
-/// Operations of the catalogue deliberately left out of this file, with the reason. Empty: every
-/// operation runs end to end.
-const EXCLUDED: &[(&str, &str)] = &[];
+/// Operations of the catalogue this file runs only to a documented error, with the reason.
+const EXCLUDED: &[(&str, &str)] = &[
+    (
+        "apply-trade-bill",
+        "a bill is of a past day and this world's clock is the system's (the binary signs with \
+         it), so it has no payments before today: NO_STATEMENT_EXIST / INVALID_REQUEST here; \
+         run successfully in cli/tests/download.rs, whose sandbox paid an order two days ago",
+    ),
+    ("apply-fund-flow-bill", "as apply-trade-bill"),
+];
 
 const APPID: &str = "wx-cli-family";
 const OPENID: &str = "o-cli-family";
@@ -847,7 +852,7 @@ fn the_whole_family_through_the_cli() {
 // ---------------------------------------------------------------------------------------------
 
 /// Every payment operation through the binary: the four prepays, the queries, close, refunds
-/// and the abnormal refund against the sandbox's order state, the bills from the spec, and
+/// and the abnormal refund against the sandbox's order state, the bills' documented errors, and
 /// `wxpay pay-sign` for the prepay IDs. The user pays through the sandbox's state handle (what
 /// `POST /sandbox/orders/pay` does for a shell).
 #[test]
@@ -1064,11 +1069,20 @@ fn payments_through_the_cli() {
         (&json!("PROCESSING"), &json!("OTHER_BANKCARD"))
     );
 
-    // Bills: answered from the spec.
-    let bill = story.ok(&["apply-trade-bill", "--bill-date", &china_day(-1)]);
-    assert!(bill["download_url"].is_string(), "{bill}");
-    let fund = story.ok(&["apply-fund-flow-bill", "--bill-date", &china_day(-1)]);
-    assert!(fund["hash_value"].is_string(), "{fund}");
+    // Bills: built from the sandbox's orders of a past day; this world paid today only (the
+    // day before yesterday: yesterday's is STATEMENT_CREATING until 09:00 China time).
+    for command in ["apply-trade-bill", "apply-fund-flow-bill"] {
+        fails(
+            &[command, "--bill-date", &china_day(-2)],
+            4,
+            &["HTTP 400", &code_line("NO_STATEMENT_EXIST")],
+        );
+        fails(
+            &[command, "--bill-date", &china_day(0)],
+            4,
+            &["HTTP 400", &code_line("INVALID_REQUEST"), "bill_date"],
+        );
+    }
 
     let missing: Vec<&str> = PAYMENTS_COVERED
         .iter()

@@ -105,6 +105,7 @@
 //! | `POST /v3/refund/domestic/refunds`, `GET …/refunds/{out_refund_no}` | `create_refund`, `query_refund` | 〃 |
 //! | `POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund` | `apply_abnormal_refund` | 〃 |
 //! | `GET /mkt/storage/bill/download?bill_params=…` | `download_flow_file` | a flow file: no authentication, **not signed**, no faults |
+//! | `GET /v3/billdownload/file?token=…` | `download_bill_file` | a bill file: authenticated, **not signed**, no faults |
 //! | `GET /v3/certificates` | `download_certificates` | the platform certificate, AES-256-GCM encrypted with the APIv3 key (not in the spec) |
 //! | any other operation of the spec | its ID | answers from the spec (see above) |
 //! | anything else under `/` | `unknown` | `404 NOT_FOUND` (no authentication) |
@@ -187,7 +188,23 @@
 //! * **Abnormal refund**: an `ABNORMAL` refund (`400 INVALID_REQUEST` otherwise) re-routed to
 //!   the user's bank card (`bank_type`, `bank_account`, `real_name` required, `400
 //!   PARAM_ERROR`) or the merchant's account: channel `OTHER_BANKCARD`, `PROCESSING` again.
-//! * **Bills** answer from the spec.
+//! * **Bills** (`apply_trade_bill`, `apply_fund_flow_bill`; payments reference C.7–C.9, G.7):
+//!   built from these orders and refunds for one `bill_date` (China time) when applied for,
+//!   kept 5 minutes (sandbox clock) for the applicant, linked as
+//!   `{base_url}/v3/billdownload/file?token=…` with `hash_type` `SHA1` and `hash_value` the
+//!   lower-case hex SHA-1 of the uncompressed file; served gzipped (`application/x-gzip`) with
+//!   `tar_type=GZIP`, else as `text/plain`. The file: a UTF-8 BOM, the header, one row per
+//!   record with every value backtick-prefixed, a summary header and row; amounts in 元 with
+//!   two decimals. Trade bill: a row per payment (`SUCCESS`) and per refund not closed
+//!   (`REFUND`), on the day it happened; `bill_type` `ALL` / `SUCCESS` / `REFUND`;
+//!   `RECHARGE_REFUND` has no records (no recharge coupons here); the 个性化账单 `*_SPECIAL`
+//!   → `403 NO_AUTH`. Fund-flow bill: `BASIC` has payments as 收入 and refunds as 支出 with
+//!   the balance after each; `OPERATION` and `FEES` never move. `bill_date` today or later,
+//!   or more than three calendar months back → `400 INVALID_REQUEST`; yesterday before 09:00
+//!   → `400 STATEMENT_CREATING`; a day without records → `400 NO_STATEMENT_EXIST`. The
+//!   download is signed like any call (`401 SIGN_ERROR` otherwise), answers unsigned, without
+//!   faults; an unknown or expired token → `400 INVALID_REQUEST`, another merchant's bill →
+//!   `403 NO_AUTH`.
 //!
 //! Notifications are delivered like `COUPON.USE` ([`Notifier`]), on the generic APIv3 schedule
 //! ([`RetrySchedule::payment`]) unless [`SandboxConfig::notify_retries`] sets one.
@@ -245,7 +262,8 @@ pub use notifier::{
 };
 pub use protocol::MAX_REQUEST_SKEW_SECS;
 pub use routes::{
-    DOWNLOAD_CERTIFICATES, DOWNLOAD_FLOW_FILE, LIST_COUPONS, SEND_COUPON, UNKNOWN_OPERATION,
+    DOWNLOAD_BILL_FILE, DOWNLOAD_CERTIFICATES, DOWNLOAD_FLOW_FILE, LIST_COUPONS, SEND_COUPON,
+    UNKNOWN_OPERATION,
 };
 pub use sandbox::Sandbox;
 pub use shell::{shell_quote, shutdown_signal};

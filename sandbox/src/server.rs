@@ -6,6 +6,8 @@
 //! fault) → authenticate → decode, validate and handle through the generated `dispatch` →
 //! (after-processing fault) → sign (and shape). Unknown paths get `404 NOT_FOUND` and known
 //! paths with another method `405` (with `Allow`), without authentication, like a gateway.
+//! Files are outside the faults and unsigned: a flow file is served to anyone with its link, a
+//! bill file (`GET /v3/billdownload/file`) only to the authenticated merchant that applied.
 
 use std::sync::Arc;
 
@@ -81,6 +83,24 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
             log(&app, &exchange, response.status().as_str(), None);
             return response;
         }
+        Target::BillFile => {
+            let response = match app.auth.authenticate(
+                &exchange.method,
+                &exchange.target,
+                &parts.headers,
+                &body,
+            ) {
+                Ok(caller) => routes::bill_file(&app, &caller, &exchange.target),
+                Err(failure) => Err(failure),
+            };
+            return match response {
+                Ok(response) => {
+                    log(&app, &exchange, response.status().as_str(), None);
+                    response
+                }
+                Err(failure) => finish(&app, &exchange, failure.into(), None),
+            };
+        }
         Target::Admin => {
             let reply = routes::admin(&app, &parts.method, &path, &exchange.target, &body);
             return finish(&app, &exchange, reply, None);
@@ -134,7 +154,7 @@ fn process(
     body: &Bytes,
 ) -> Reply {
     let caller: Caller = match &target {
-        Target::NotFound | Target::Admin | Target::Download => {
+        Target::NotFound | Target::Admin | Target::Download | Target::BillFile => {
             return ApiFailure::not_found(&exchange.method, path).into();
         }
         Target::WrongMethod { allow, .. } => {

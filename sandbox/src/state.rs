@@ -18,7 +18,9 @@ use crate::reply::{ApiFailure, ErrorDetail};
 use crate::stocks::{CouponKind, Stock, StockStatus, wire_time};
 
 mod access;
+mod bills;
 mod callbacks;
+mod downloads;
 mod flows;
 mod goods;
 mod lifecycle;
@@ -26,7 +28,9 @@ mod orders;
 mod queries;
 mod refunds;
 
+pub(crate) use bills::BillRequest;
 pub(crate) use callbacks::CallbackSetting;
+pub(crate) use downloads::Holder;
 pub(crate) use flows::{FlowFile, FlowKind};
 pub(crate) use lifecycle::StockAction;
 pub(crate) use orders::{NewOrder, Prepaid};
@@ -70,7 +74,7 @@ struct Inner {
     /// Stocks created through `POST /v3/marketing/favor/coupon-stocks`.
     created: lifecycle::Created,
     /// Flow files handed out, by download token.
-    downloads: flows::Downloads,
+    downloads: downloads::Downloads,
     /// The notify URL set through `POST /v3/marketing/favor/callbacks`.
     callback: Option<CallbackSetting>,
 }
@@ -118,7 +122,7 @@ impl SandboxState {
                 by_request: HashMap::new(),
                 next_coupon_id: FIRST_COUPON_ID,
                 created: lifecycle::Created::default(),
-                downloads: flows::Downloads::default(),
+                downloads: downloads::Downloads::default(),
                 callback: None,
             })),
             ledger: Arc::default(),

@@ -29,15 +29,19 @@ pub(super) fn by_day(
     kind: FlowKind,
     bill_date: &Date,
 ) -> Result<(String, FlowFile), ApiFailure> {
-    // The spec's `validate()` has checked the date; this only gets the typed value.
-    let day = bill_date.parse().map_err(|e| {
+    link(app, caller, stock_id, kind, Some(day(bill_date)?))
+}
+
+/// The typed day of a `bill_date` query parameter (the spec's `validate()` has checked its
+/// format; this only gets the value).
+pub(super) fn day(bill_date: &Date) -> Result<time::Date, ApiFailure> {
+    bill_date.parse().map_err(|e| {
         ApiFailure::param("bill_date 格式应为 YYYY-MM-DD").detail(
             ErrorDetail::at("query", "bill_date")
                 .value(bill_date.as_str().to_owned())
                 .issue(e.to_string()),
         )
-    })?;
-    link(app, caller, stock_id, kind, Some(day))
+    })
 }
 
 fn link(

@@ -1,10 +1,11 @@
 //! The sandbox's state behind the generated `Handlers` trait: one method per cash-coupon and
-//! basic-payment operation (bills answer from the spec), typed input (already decoded and checked with the spec's `validate()` by the
+//! basic-payment operation, typed input (already decoded and checked with the spec's `validate()` by the
 //! generated server layer) to typed output or a WeChat Pay error.
 //!
 //! An operation of the spec that is not here answers from the spec (the trait's default), and
 //! [`SpecAnswers`](crate::SpecAnswers) switches any of these off the same way.
 
+mod bills;
 mod callbacks;
 mod coupons;
 mod flows;
@@ -16,9 +17,10 @@ pub(crate) use refunds::DEFAULT_REFUND_SETTLE_DELAY;
 
 use wechatpay_apiv3::api::server::Handlers;
 use wechatpay_apiv3::api::{
-    AppPrepay, ApplyAbnormalRefund, CloseOrder, CreateRefund, ErrorCode, H5Prepay,
-    H5PrepayResponse, JsapiPrepay, NativePrepay, NativePrepayResponse, PrepayResponse,
-    QueryOrderById, QueryOrderByOutTradeNo, QueryRefund, Refund, Transaction,
+    AppPrepay, ApplyAbnormalRefund, ApplyFundFlowBill, ApplyTradeBill, BillDownloadLink,
+    CloseOrder, CreateRefund, ErrorCode, H5Prepay, H5PrepayResponse, JsapiPrepay, NativePrepay,
+    NativePrepayResponse, PrepayResponse, QueryOrderById, QueryOrderByOutTradeNo, QueryRefund,
+    Refund, Transaction,
 };
 use wechatpay_apiv3::api::{
     AvailableMerchantList, AvailableSingleitemList, Coupon, CouponList, CreateCouponStock,
@@ -247,6 +249,22 @@ impl Handlers for App {
         input: ApplyAbnormalRefund,
     ) -> Handled<Refund> {
         refunds::abnormal(self, caller, input)
+    }
+
+    fn apply_trade_bill(
+        &self,
+        caller: &Caller,
+        input: ApplyTradeBill,
+    ) -> Handled<BillDownloadLink> {
+        bills::trade(self, caller, input)
+    }
+
+    fn apply_fund_flow_bill(
+        &self,
+        caller: &Caller,
+        input: ApplyFundFlowBill,
+    ) -> Handled<BillDownloadLink> {
+        bills::fund_flow(self, caller, input)
     }
 }
 

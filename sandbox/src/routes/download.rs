@@ -10,6 +10,7 @@ use wechatpay_apiv3::api::ErrorCode;
 
 use crate::app::App;
 use crate::reply::{ApiFailure, Reply};
+use crate::state::Holder;
 
 /// The path flow files are served at.
 pub(crate) const DOWNLOAD_PATH: &str = "/mkt/storage/bill/download";
@@ -25,8 +26,12 @@ pub(crate) fn download(app: &App, target: &str) -> Response {
         .split('&')
         .find_map(|pair| pair.strip_prefix("bill_params="))
         .unwrap_or_default();
-    let (status, content_type, body) = match app.state.download(token) {
-        Some(bytes) => (StatusCode::OK, "text/csv; charset=utf-8", bytes),
+    let (status, content_type, body) = match app
+        .state
+        .download(token)
+        .filter(|f| f.holder == Holder::Link)
+    {
+        Some(file) => (StatusCode::OK, file.content_type, file.bytes),
         None => {
             let reply: Reply = ApiFailure::new(
                 StatusCode::NOT_FOUND,

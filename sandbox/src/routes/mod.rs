@@ -1,8 +1,9 @@
 //! Where a request goes: an operation of the spec (the generated route table), or one of the
-//! endpoints that are not in the spec — `GET /v3/certificates`, the flow-file download and the
-//! `/sandbox` admin endpoints.
+//! endpoints that are not in the spec — `GET /v3/certificates`, the flow-file and bill-file
+//! downloads and the `/sandbox` admin endpoints.
 
 mod admin;
+mod bill_file;
 mod download;
 
 use axum::http::Method;
@@ -13,6 +14,7 @@ use wechatpay_apiv3::server::{Request, Resolution};
 use crate::app::App;
 
 pub(crate) use admin::handle as admin;
+pub(crate) use bill_file::{BILL_DOWNLOAD_PATH, bill_file};
 pub(crate) use download::{DOWNLOAD_PATH, download};
 
 /// The operation ID of send coupon, from the spec.
@@ -24,6 +26,9 @@ pub const DOWNLOAD_CERTIFICATES: &str = "download_certificates";
 /// The operation ID of a flow file download (`GET /mkt/storage/bill/download`; not in the
 /// spec). Faults never apply to it.
 pub const DOWNLOAD_FLOW_FILE: &str = "download_flow_file";
+/// The operation ID of a bill file download (`GET /v3/billdownload/file`; not in the spec).
+/// Faults never apply to it.
+pub const DOWNLOAD_BILL_FILE: &str = "download_bill_file";
 /// The operation ID faults see for paths the sandbox does not serve.
 pub const UNKNOWN_OPERATION: &str = "unknown";
 
@@ -36,6 +41,8 @@ pub(crate) enum Target<'a> {
     Certificates,
     /// A flow file: unauthenticated and unsigned.
     Download,
+    /// A bill file: authenticated, unsigned.
+    BillFile,
     /// `/sandbox/…`.
     Admin,
     /// A served path with another method.
@@ -53,6 +60,7 @@ impl Target<'_> {
             Target::Spec(request) => request.operation(),
             Target::Certificates => DOWNLOAD_CERTIFICATES,
             Target::Download => DOWNLOAD_FLOW_FILE,
+            Target::BillFile => DOWNLOAD_BILL_FILE,
             Target::WrongMethod { operation, .. } => operation,
             Target::Admin | Target::NotFound => UNKNOWN_OPERATION,
         }
@@ -72,6 +80,16 @@ pub(crate) fn resolve<'a>(
     }
     if path == DOWNLOAD_PATH && method == Method::GET {
         return Target::Download;
+    }
+    if path == BILL_DOWNLOAD_PATH {
+        return if method == Method::GET {
+            Target::BillFile
+        } else {
+            Target::WrongMethod {
+                operation: DOWNLOAD_BILL_FILE,
+                allow: "GET".to_owned(),
+            }
+        };
     }
     if path == "/v3/certificates" {
         return if method == Method::GET {

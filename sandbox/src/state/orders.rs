@@ -122,6 +122,41 @@ impl Order {
         self.paid.as_ref().map(|p| p.transaction_id.as_str())
     }
 
+    /// A paid order as the bills show it; `None` while unpaid.
+    pub(super) fn bill_payment(&self, out_trade_no: &str) -> Option<super::bills::Payment> {
+        let paid = self.paid.as_ref()?;
+        let fields = &self.fields;
+        let text = |key: &str| {
+            self.request
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Some(super::bills::Payment {
+            time: paid.time,
+            appid: fields.appid.clone(),
+            mchid: fields.mchid.clone(),
+            device_id: fields
+                .scene_info
+                .as_ref()
+                .and_then(|s| s.device_id.clone())
+                .unwrap_or_default(),
+            transaction_id: paid.transaction_id.clone(),
+            out_trade_no: out_trade_no.to_owned(),
+            openid: paid.openid.clone(),
+            trade_type: self.kind.as_str().to_owned(),
+            currency: fields
+                .amount
+                .currency
+                .clone()
+                .unwrap_or_else(|| "CNY".to_owned()),
+            total: fields.amount.total,
+            description: text("description"),
+            attach: fields.attach.clone().unwrap_or_default(),
+        })
+    }
+
     pub(super) fn mark_refunded(&mut self) {
         self.state = TradeState::Refund;
     }

@@ -319,6 +319,19 @@ fn order_key<'l>(ledger: &'l super::orders::Ledger, transaction_id: &str) -> Opt
 }
 
 impl RefundEntry {
+    /// The refund as the bills show it: applied for at `created`, of its order; `None` once
+    /// closed (its amount went back, so neither bill keeps it).
+    pub(super) fn bill_refund(&self) -> Option<super::bills::RefundRecord> {
+        (self.status != RefundStatus::Closed).then(|| super::bills::RefundRecord {
+            time: self.created,
+            out_trade_no: self.out_trade_no.clone(),
+            refund_id: self.refund_id.clone(),
+            out_refund_no: self.out_refund_no.clone(),
+            refund: self.refund,
+            status: self.status.as_str().to_owned(),
+        })
+    }
+
     /// As the refund operations answer it (reference E; OBS-1's shape).
     fn render(&self) -> Refund {
         let mut amount = RefundAmount::new(
