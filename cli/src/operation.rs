@@ -97,6 +97,7 @@ fn need(param: &ParamInfo) -> String {
         Location::Path => "path",
         Location::Query => "query",
         Location::Body => "body",
+        Location::File => "file",
     };
     format!("{need}, {location}")
 }
@@ -117,6 +118,10 @@ fn long_help(param: &ParamInfo) -> String {
         ValueKind::Time => lines.push("RFC 3339 time, e.g. 2024-01-01T00:00:00+08:00".to_owned()),
         ValueKind::Date => lines.push("date, YYYY-MM-DD".to_owned()),
         ValueKind::Json => lines.push("JSON text, or @FILE".to_owned()),
+        ValueKind::File => lines.push(
+            "the path of the file to upload; its last component is sent as the file name"
+                .to_owned(),
+        ),
         _ => {}
     }
     lines.extend(param.doc.lines().map(str::to_owned));
