@@ -190,6 +190,14 @@ pub fn given(op: &'static OperationInfo, matches: &ArgMatches) -> Vec<(&'static 
 /// `body.stock_use_rule.max_coupons` → `stock_use_rule`.
 pub fn param_of(op: &'static OperationInfo, field: &str) -> Option<&'static ParamInfo> {
     let (location, rest) = field.split_once('.')?;
+    // An upload's file is named by its part (`file.filename`, `file.bytes`).
+    if let Some(file) = op
+        .params
+        .iter()
+        .find(|p| p.location == Location::File && p.name == location)
+    {
+        return Some(file);
+    }
     let location = match location {
         "path" => Location::Path,
         "query" => Location::Query,
