@@ -3,8 +3,6 @@
 //! spec's limits are checked before sending (naming the flag), and `--dry-run` shows the
 //! multipart request with the file's bytes summarised.
 
-use std::process::Command;
-
 use serde_json::Value;
 use wechatpay_apiv3::api::UploadImage;
 use wechatpay_apiv3::multipart::sha256_hex;
@@ -12,21 +10,6 @@ use wechatpay_apiv3::multipart::sha256_hex;
 mod support;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01";
-
-/// Runs the built binary against the sandbox with nothing inherited: exit code, stdout, stderr.
-fn wxpay(world: &support::World, args: &[&str]) -> (i32, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wxpay"));
-    command.args(args).env_clear().env("HOME", &world.dir);
-    for (name, value) in world.env() {
-        command.env(name, value);
-    }
-    let output = command.output().expect("run wxpay");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 /// Writes `bytes` to `name` in the test's folder; its path as text.
 fn file(world: &support::World, name: &str, bytes: &[u8]) -> String {
@@ -39,7 +22,7 @@ fn file(world: &support::World, name: &str, bytes: &[u8]) -> String {
 fn an_image_uploads_from_a_path() {
     let world = support::start("wxpay-upload");
     let path = file(&world, "logo.png", PNG);
-    let (code, stdout, stderr) = wxpay(&world, &["upload-image", "--file", &path]);
+    let (code, stdout, stderr) = world.wxpay(&["upload-image", "--file", &path]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let answer: Value = serde_json::from_str(&stdout).expect("JSON on stdout");
     assert_eq!(
@@ -48,12 +31,12 @@ fn an_image_uploads_from_a_path() {
     );
 
     // The help says what the flag takes.
-    let (code, stdout, _) = wxpay(&world, &["upload-image", "--help"]);
+    let (code, stdout, _) = world.wxpay(&["upload-image", "--help"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("--file <path>"), "{stdout}");
 
     // A dry run shows the multipart request and what is signed, the file's bytes summarised.
-    let (code, stdout, stderr) = wxpay(&world, &["upload-image", "--file", &path, "--dry-run"]);
+    let (code, stdout, stderr) = world.wxpay(&["upload-image", "--file", &path, "--dry-run"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
         stdout.contains("Content-Type: multipart/form-data; boundary="),
@@ -74,7 +57,7 @@ fn an_image_uploads_from_a_path() {
 fn files_the_spec_refuses_and_bad_paths_fail_before_sending() {
     let world = support::start("wxpay-upload-refused");
     let gif = file(&world, "anim.gif", b"GIF89a");
-    let (code, _, stderr) = wxpay(&world, &["upload-image", "--file", &gif]);
+    let (code, _, stderr) = world.wxpay(&["upload-image", "--file", &gif]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("file.filename"), "{stderr}");
     assert!(stderr.contains(".jpg, .bmp or .png"), "{stderr}");
@@ -82,25 +65,22 @@ fn files_the_spec_refuses_and_bad_paths_fail_before_sending() {
 
     let max = usize::try_from(UploadImage::UPLOAD.max_bytes).expect("fits");
     let big = file(&world, "big.jpg", &vec![0; max + 1]);
-    let (code, _, stderr) = wxpay(&world, &["upload-image", "--file", &big]);
+    let (code, _, stderr) = world.wxpay(&["upload-image", "--file", &big]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("file.bytes"), "{stderr}");
     assert!(stderr.contains(&format!("at most {max}")), "{stderr}");
 
     let missing = world.dir.join("nowhere.png");
-    let (code, _, stderr) = wxpay(
-        &world,
-        &["upload-image", "--file", &missing.to_string_lossy()],
-    );
+    let (code, _, stderr) = world.wxpay(&["upload-image", "--file", &missing.to_string_lossy()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("cannot read"), "{stderr}");
 
     let dir = world.dir.to_string_lossy().into_owned();
-    let (code, _, stderr) = wxpay(&world, &["upload-image", "--file", &dir]);
+    let (code, _, stderr) = world.wxpay(&["upload-image", "--file", &dir]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("not a regular file"), "{stderr}");
 
-    let (code, _, stderr) = wxpay(&world, &["upload-image"]);
+    let (code, _, stderr) = world.wxpay(&["upload-image"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--file"), "{stderr}");
 }
