@@ -40,11 +40,39 @@ pub fn format_request(
         let _ = writeln!(text, "Content-Length: {}", body.len());
     }
     text.push('\n');
-    if request.body.is_some() {
-        text.push_str(request.body_str());
-        text.push('\n');
+    match (&request.body, &request.content_type) {
+        (Some(body), Some(content_type)) => {
+            text.push_str(&multipart_preview(body, content_type));
+            text.push('\n');
+        }
+        (Some(_), None) => {
+            text.push_str(request.body_str());
+            text.push('\n');
+        }
+        (None, _) => {}
     }
     text
+}
+
+/// A multipart body as text: the framing and the text parts as they are, each part holding a
+/// file (binary, possibly megabytes) replaced by `<N bytes>`, so the terminal gets the request's
+/// shape rather than an image.
+fn multipart_preview(body: &[u8], content_type: &str) -> String {
+    let parts = wechatpay_apiv3::multipart::boundary_of(content_type)
+        .and_then(|boundary| wechatpay_apiv3::multipart::parse(body, boundary).ok())
+        .unwrap_or_default();
+    let mut shown = String::new();
+    let mut at = 0;
+    for part in parts.iter().filter(|p| p.filename.is_some()) {
+        // `data` is a slice of `body`: its offset is the distance between their starts.
+        let start = (part.data.as_ptr() as usize).saturating_sub(body.as_ptr() as usize);
+        let end = start + part.data.len();
+        shown.push_str(&String::from_utf8_lossy(&body[at.min(start)..start]));
+        shown.push_str(&format!("<{} bytes>", part.data.len()));
+        at = end;
+    }
+    shown.push_str(&String::from_utf8_lossy(&body[at.min(body.len())..]));
+    shown
 }
 
 #[cfg(test)]

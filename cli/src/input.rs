@@ -3,8 +3,8 @@
 //! fault came from.
 
 use serde_json::Value;
-use wechatpay_apiv3::Error;
 use wechatpay_apiv3::dynamic::{DynamicInput, Location, OperationInfo, ParamInfo};
+use wechatpay_apiv3::{Error, UploadFile};
 
 use crate::exit::{Failure, UsageError, usage};
 use crate::operation::{command_name, flag, param_of};
@@ -71,6 +71,10 @@ pub fn build_input(
                     body.insert(info.name.to_owned(), value);
                 }
             }
+            Location::File => {
+                let path = value.as_str().unwrap_or_default();
+                input.file = Some(read_file(&flag(info), path)?);
+            }
         }
     }
     let mut missing = Vec::new();
@@ -82,6 +86,7 @@ pub fn build_input(
                 .as_ref()
                 .and_then(|b| b.get(info.name))
                 .is_some_and(|v| !v.is_null()),
+            Location::File => input.file.is_some(),
         };
         if !present {
             missing.push(flag(info));
@@ -104,6 +109,27 @@ pub fn build_input(
     }
     input.body = body.map(Value::Object);
     Ok((input, warnings))
+}
+
+/// The file at `path` for an upload, named by the path's last component. The spec's limits
+/// (type, size) are checked by the operation's `build()`, which names the field.
+///
+/// # Errors
+/// [`UsageError`] naming `flag` when the path has no file name, is not a regular file (a
+/// directory, a device that would never end) or cannot be read.
+fn read_file(flag: &str, path: &str) -> Result<UploadFile, UsageError> {
+    let at = std::path::Path::new(path);
+    let name = at
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| usage(format!("{flag} {path:?} does not name a file")))?;
+    let cannot = |e: std::io::Error| usage(format!("{flag}: cannot read {path:?}: {e}"));
+    let metadata = std::fs::metadata(at).map_err(cannot)?;
+    if !metadata.is_file() {
+        return Err(usage(format!("{flag} {path:?} is not a regular file")));
+    }
+    let bytes = std::fs::read(at).map_err(cannot)?;
+    Ok(UploadFile::new(name, bytes))
 }
 
 /// A client error; for an invalid request, with where the value at fault came from: its

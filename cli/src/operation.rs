@@ -97,6 +97,7 @@ fn need(param: &ParamInfo) -> String {
         Location::Path => "path",
         Location::Query => "query",
         Location::Body => "body",
+        Location::File => "file",
     };
     format!("{need}, {location}")
 }
@@ -117,6 +118,10 @@ fn long_help(param: &ParamInfo) -> String {
         ValueKind::Time => lines.push("RFC 3339 time, e.g. 2024-01-01T00:00:00+08:00".to_owned()),
         ValueKind::Date => lines.push("date, YYYY-MM-DD".to_owned()),
         ValueKind::Json => lines.push("JSON text, or @FILE".to_owned()),
+        ValueKind::File => lines.push(
+            "the path of the file to upload; its last component is sent as the file name"
+                .to_owned(),
+        ),
         _ => {}
     }
     lines.extend(param.doc.lines().map(str::to_owned));
@@ -185,6 +190,14 @@ pub fn given(op: &'static OperationInfo, matches: &ArgMatches) -> Vec<(&'static 
 /// `body.stock_use_rule.max_coupons` → `stock_use_rule`.
 pub fn param_of(op: &'static OperationInfo, field: &str) -> Option<&'static ParamInfo> {
     let (location, rest) = field.split_once('.')?;
+    // An upload's file is named by its part (`file.filename`, `file.bytes`).
+    if let Some(file) = op
+        .params
+        .iter()
+        .find(|p| p.location == Location::File && p.name == location)
+    {
+        return Some(file);
+    }
     let location = match location {
         "path" => Location::Path,
         "query" => Location::Query,

@@ -65,6 +65,7 @@ pub fn kind_name(kind: ValueKind) -> &'static str {
         ValueKind::Date => "date",
         ValueKind::Enum(_) => "enum",
         ValueKind::Json => "json",
+        ValueKind::File => "path",
     }
 }
 
@@ -78,9 +79,12 @@ pub fn kind_name(kind: ValueKind) -> &'static str {
 /// [`UsageError`] naming the flag and what was expected.
 pub fn parse_value(flag: &str, kind: ValueKind, text: &str) -> Result<Value, UsageError> {
     match kind {
-        ValueKind::String | ValueKind::Time | ValueKind::Date | ValueKind::Enum(_) => {
-            Ok(Value::String(text.into()))
-        }
+        // A file's path stays text: the input reads the file (see `input::build_input`).
+        ValueKind::String
+        | ValueKind::Time
+        | ValueKind::Date
+        | ValueKind::Enum(_)
+        | ValueKind::File => Ok(Value::String(text.into())),
         ValueKind::Integer => parse_integer(text)
             .ok_or_else(|| usage(format!("{flag} expects an integer, got {text:?}"))),
         ValueKind::Money => parse_integer(text).ok_or_else(|| {

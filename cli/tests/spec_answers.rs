@@ -4,29 +4,11 @@
 //! sandbox serves an operation added to `spec/` (see `sandbox/tests/spec_answers.rs` for the
 //! typed client chain and every operation of the catalogue).
 
-use std::process::Command;
-
 use serde_json::Value;
 use wechatpay_apiv3::api::server::SCHEMA;
 use wechatpay_sandbox::SpecAnswers;
 
 mod support;
-
-/// Runs the built binary against the sandbox, with no inherited setting (its home is the test's
-/// folder, which holds no config file): exit code, stdout, stderr.
-fn wxpay(world: &support::World, args: &[&str]) -> (i32, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wxpay"));
-    command.args(args).env_clear().env("HOME", &world.dir);
-    for (name, value) in world.env() {
-        command.env(name, value);
-    }
-    let output = command.output().expect("run wxpay");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn an_operation_without_a_handler_answers_through_wxpay() {
@@ -41,7 +23,7 @@ fn an_operation_without_a_handler_answers_through_wxpay() {
     ];
 
     // With its handler, the sandbox has no such stock.
-    let (code, stdout, stderr) = wxpay(&world, &args);
+    let (code, stdout, stderr) = world.wxpay(&args);
     assert_eq!(code, 4, "an API 4xx\n{stdout}\n{stderr}");
     assert!(stderr.contains("RESOURCE_NOT_EXISTS"), "{stderr}");
 
@@ -50,7 +32,7 @@ fn an_operation_without_a_handler_answers_through_wxpay() {
         .sandbox
         .set_spec_answers(SpecAnswers::operations(["query_stock"]))
         .expect("a spec operation");
-    let (code, stdout, stderr) = wxpay(&world, &args);
+    let (code, stdout, stderr) = world.wxpay(&args);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let stock: Value = serde_json::from_str(&stdout).expect("JSON on stdout");
     let example = |field: &str| {

@@ -133,6 +133,14 @@ impl Client {
     ) -> RawCall<'_> {
         RawCall::new(self, HttpRequest::new(method, path_and_query, body))
     }
+
+    /// Sends a request already built — an operation's [`build()`](crate::Operation::build), or
+    /// an [`HttpRequest::upload`] — like [`request`](Self::request): its body sent with its
+    /// content type, its [`signed_bytes`](HttpRequest::signed_bytes) signed. Only a `GET` is
+    /// retried.
+    pub fn send_request(&self, request: HttpRequest) -> RawCall<'_> {
+        RawCall::new(self, request)
+    }
 }
 
 /// The operation a raw request stands for: signed answers, retried only as a `GET`.

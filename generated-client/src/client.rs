@@ -167,7 +167,8 @@ impl Client {
             self.inner.keys.source(),
             request.method,
             &request.path_and_query,
-            request.body.as_deref(),
+            request.signed_bytes(),
+            request.body_content_type(),
         )?;
         Ok(headers
             .iter()

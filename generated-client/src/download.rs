@@ -156,7 +156,8 @@ impl Client {
             ));
         };
         let url = target_url(base, path_and_query)?;
-        let headers = pipeline.headers(self.key_source(), Method::Get, path_and_query, None)?;
+        let headers =
+            pipeline.headers(self.key_source(), Method::Get, path_and_query, b"", None)?;
         let timeout = pipeline.timeout;
         let send = pipeline.transport.send(TransportRequest {
             method: Method::Get,

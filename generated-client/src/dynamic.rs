@@ -26,6 +26,8 @@ pub enum Location {
     Query,
     /// A top-level field of the JSON body.
     Body,
+    /// The file of an upload (`multipart/form-data`).
+    File,
 }
 
 /// What kind of value a parameter takes, so a tool can parse text into JSON.
@@ -47,6 +49,8 @@ pub enum ValueKind {
     Enum(&'static [&'static str]),
     /// A JSON object or list.
     Json,
+    /// A file: a tool reads it from a path ([`DynamicInput::file`]).
+    File,
 }
 
 /// One parameter of an operation.
@@ -178,6 +182,8 @@ pub struct DynamicInput {
     pub query: serde_json::Map<String, serde_json::Value>,
     /// The JSON body.
     pub body: Option<serde_json::Value>,
+    /// The file of an upload.
+    pub file: Option<crate::multipart::UploadFile>,
 }
 
 impl DynamicInput {
@@ -225,6 +231,15 @@ impl DynamicInput {
             .clone()
             .unwrap_or(serde_json::Value::Object(Default::default()));
         typed("body", body)
+    }
+}
+
+impl DynamicInput {
+    /// The file of an upload, or an invalid-request error naming its parameter.
+    pub fn file(&self, name: &str) -> Result<crate::multipart::UploadFile, Error> {
+        self.file
+            .clone()
+            .ok_or_else(|| Error::invalid(name, "is required: the file to upload"))
     }
 }
 

@@ -101,25 +101,64 @@ pub struct HttpRequest {
     /// The request-target: percent-encoded path plus `?query`, no scheme or host. These are the
     /// bytes that are signed and sent.
     pub path_and_query: String,
-    /// The JSON body bytes, when the operation has a body. Signed and sent as they are.
+    /// The body bytes, when the operation has a body: JSON (signed and sent as they are), or the
+    /// `multipart/form-data` body of an upload (sent; [`signed_body`](Self::signed_body) is
+    /// what is signed).
     pub body: Option<Vec<u8>>,
+    /// The body's `Content-Type` when it is not JSON (`multipart/form-data; boundary=…`).
+    pub content_type: Option<String>,
+    /// The bytes the signature covers in place of the body, for an upload: its `meta` JSON.
+    pub signed_body: Option<Vec<u8>>,
 }
 
 impl HttpRequest {
     /// A request: `path_and_query` is the percent-encoded request-target (`/v3/…?…`), `body`
-    /// the exact bytes to send.
+    /// the exact JSON bytes to sign and send.
     pub fn new(method: Method, path_and_query: impl Into<String>, body: Option<Vec<u8>>) -> Self {
         HttpRequest {
             method,
             path_and_query: path_and_query.into(),
             body,
+            content_type: None,
+            signed_body: None,
         }
     }
 
-    /// The body as text, empty when there is none (for display and tests).
-    pub fn body_str(&self) -> &str {
-        self.body
+    /// A file upload: sends the multipart body with its content type and signs the `meta` JSON.
+    pub fn upload(
+        method: Method,
+        path_and_query: impl Into<String>,
+        upload: crate::multipart::EncodedUpload,
+    ) -> Self {
+        HttpRequest {
+            method,
+            path_and_query: path_and_query.into(),
+            body: Some(upload.body),
+            content_type: Some(upload.content_type),
+            signed_body: Some(upload.meta),
+        }
+    }
+
+    /// The body line of the signature message: the `meta` JSON of an upload, else the body
+    /// (empty when there is none).
+    pub fn signed_bytes(&self) -> &[u8] {
+        self.signed_body
             .as_deref()
+            .or(self.body.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// The `Content-Type` sent with the body, when there is one.
+    pub fn body_content_type(&self) -> Option<&str> {
+        self.body.as_ref()?;
+        Some(self.content_type.as_deref().unwrap_or("application/json"))
+    }
+
+    /// The body as text, empty when there is none (for display and tests). For an upload, the
+    /// signed `meta` JSON (the multipart body holds the file's raw bytes).
+    pub fn body_str(&self) -> &str {
+        let shown = self.signed_body.as_deref().or(self.body.as_deref());
+        shown
             .and_then(|b| std::str::from_utf8(b).ok())
             .unwrap_or("")
     }

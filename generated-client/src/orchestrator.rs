@@ -41,6 +41,9 @@ pub(crate) struct Pipeline {
     pub(crate) max_response_bytes: u64,
 }
 
+/// The content type of a JSON body.
+const JSON: &str = "application/json";
+
 /// A 2xx response, verified when its operation is signed.
 #[derive(Debug)]
 pub(crate) struct Verified {
@@ -73,6 +76,10 @@ struct Prepared<'a> {
     path_and_query: String,
     /// Shared by every attempt: the same bytes, re-signed.
     body: Option<Bytes>,
+    /// What the signature covers: the body, or an upload's `meta` JSON.
+    signed: Bytes,
+    /// The body's content type (`None`: JSON).
+    content_type: Option<String>,
     primary: reqwest::Url,
     backup: Option<reqwest::Url>,
     timeout: Duration,
@@ -108,12 +115,15 @@ impl Pipeline {
                 Some(base) => Some(target_url(base, &request.path_and_query)?),
                 None => None,
             };
+            let signed = Bytes::copy_from_slice(request.signed_bytes());
             let prepared = Prepared {
                 keys,
                 meta,
                 method: request.method,
                 path_and_query: request.path_and_query,
                 body: request.body.map(Bytes::from),
+                signed,
+                content_type: request.content_type,
                 primary,
                 backup,
                 timeout: options.timeout.unwrap_or(self.timeout),
@@ -184,11 +194,16 @@ impl Pipeline {
     /// One attempt: sign afresh, exchange within the timeout, fetch an unknown signing key if
     /// the key source can, then verify a 2xx or read a non-2xx as an API error.
     async fn attempt(&self, call: &Prepared<'_>) -> Result<Verified, Failure> {
+        let content_type = call
+            .body
+            .as_ref()
+            .map(|_| call.content_type.as_deref().unwrap_or(JSON));
         let headers = self.headers(
             call.keys,
             call.method,
             &call.path_and_query,
-            call.body.as_deref(),
+            &call.signed,
+            content_type,
         )?;
         let exchange = self.exchange(call, headers);
         let (status, headers, body) = match tokio::time::timeout(call.timeout, exchange).await {
@@ -299,26 +314,31 @@ impl Pipeline {
     }
 
     /// The headers of one attempt, in the order they are sent: a fresh `Authorization` over the
-    /// exact request-target and body bytes, `Accept`, `Content-Type` (with a body),
-    /// `User-Agent` and `Wechatpay-Serial`.
+    /// exact request-target and `signed` bytes (the body, or an upload's `meta` JSON),
+    /// `Accept`, `Content-Type` (with a body: `content_type`), `User-Agent` and
+    /// `Wechatpay-Serial`.
     pub(crate) fn headers(
         &self,
         keys: &dyn KeySource,
         method: Method,
         path_and_query: &str,
-        body: Option<&[u8]>,
+        signed: &[u8],
+        content_type: Option<&str>,
     ) -> Result<HeaderMap, Error> {
-        let authorization =
-            self.signer
-                .authorization(method.as_str(), path_and_query, body.unwrap_or_default());
+        let authorization = self
+            .signer
+            .authorization(method.as_str(), path_and_query, signed);
         let authorization = HeaderValue::from_str(&authorization).map_err(|_| {
             Error::config("the Authorization header contains characters HTTP does not allow")
         })?;
         let mut headers = HeaderMap::with_capacity(5);
         headers.insert(AUTHORIZATION, authorization);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        if body.is_some() {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(content_type) = content_type {
+            let value = HeaderValue::from_str(content_type).map_err(|_| {
+                Error::config("the Content-Type contains characters HTTP does not allow")
+            })?;
+            headers.insert(CONTENT_TYPE, value);
         }
         headers.insert(USER_AGENT, self.user_agent.clone());
         if let Some(serial) = keys.serial_header() {

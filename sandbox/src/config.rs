@@ -93,6 +93,25 @@ pub struct SandboxConfig {
     pub(crate) refund_settle_delay: Option<std::time::Duration>,
 }
 
+/// The largest JSON body accepted by default: 1 MiB, far above any APIv3 request.
+const JSON_BODY_LIMIT: usize = 1 << 20;
+
+/// Room for an upload's multipart framing and `meta` part beyond the file itself.
+const MULTIPART_OVERHEAD: usize = 64 << 10;
+
+/// 1 MiB, or more when the spec has an upload whose largest file (`upload.max_bytes`, plus its
+/// multipart framing) would not fit: the limit a file is refused at is the spec's, answered
+/// with the spec's message, never the body limit's.
+fn default_max_body_bytes() -> usize {
+    wechatpay_apiv3::api::server::SCHEMA
+        .routes
+        .iter()
+        .filter_map(|route| route.upload.as_ref())
+        .map(|upload| usize::try_from(upload.max_bytes).unwrap_or(usize::MAX))
+        .map(|max| max.saturating_add(MULTIPART_OVERHEAD))
+        .fold(JSON_BODY_LIMIT, usize::max)
+}
+
 impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
@@ -105,7 +124,7 @@ impl Default for SandboxConfig {
             clock: Arc::new(SystemClock),
             serve_platform_certificates: true,
             log_requests: false,
-            max_body_bytes: 1 << 20,
+            max_body_bytes: default_max_body_bytes(),
             notify: crate::notifier::NotifySettings::default(),
             spec_answers: SpecAnswers::default(),
             refund_settle_delay: Some(crate::handlers::DEFAULT_REFUND_SETTLE_DELAY),
@@ -242,7 +261,8 @@ impl SandboxConfig {
         self
     }
 
-    /// The largest request body accepted (default 1 MiB); larger bodies get
+    /// The largest request body accepted (default 1 MiB, raised to fit the largest file an
+    /// upload of the spec accepts plus 64 KiB of multipart framing); larger bodies get
     /// `400 PARAM_ERROR`.
     pub fn max_body_bytes(mut self, max: usize) -> Self {
         self.max_body_bytes = max;

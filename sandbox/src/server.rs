@@ -14,7 +14,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{ALLOW, RETRY_AFTER};
+use axum::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::response::Response;
 use wechatpay_apiv3::api::server::dispatch;
@@ -76,7 +76,11 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     };
     // Kept apart from `exchange` (which the fault below updates): the matched request borrows it.
     let raw = exchange.target.clone();
-    let target = routes::resolve(&app, &parts.method, &path, &raw, &body);
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let target = routes::resolve(&app, &parts.method, &path, &raw, &body, content_type);
     let operation = match target {
         Target::Download => {
             let response = routes::download(&app, &exchange.target);
@@ -165,9 +169,13 @@ fn process(
             };
         }
         Target::Spec(_) | Target::Certificates => {
+            let signed = match signed_bytes(&target, body) {
+                Ok(signed) => signed,
+                Err(failure) => return failure.into(),
+            };
             match app
                 .auth
-                .authenticate(&exchange.method, &exchange.target, headers, body)
+                .authenticate(&exchange.method, &exchange.target, headers, signed)
             {
                 Ok(caller) => caller,
                 Err(failure) => return failure.into(),
@@ -181,6 +189,18 @@ fn process(
         },
         Target::Certificates => certificates::download(app),
         _ => ApiFailure::not_found(&exchange.method, path).into(),
+    }
+}
+
+/// The body line of the request's signature: the body, or for an upload its `meta` part as
+/// received (the official SDKs sign the `meta` JSON, not the multipart body). An upload whose
+/// parts cannot be found is a `400 PARAM_ERROR`: there is nothing to check the signature over.
+fn signed_bytes<'b>(target: &Target<'b>, body: &'b [u8]) -> Result<&'b [u8], ApiFailure> {
+    match target {
+        Target::Spec(request) if request.route().upload.is_some() => {
+            Ok(request.upload()?.meta_json)
+        }
+        _ => Ok(body),
     }
 }
 

@@ -153,6 +153,7 @@ async fn every_operation_answers_from_the_spec() {
             body: route
                 .body
                 .map(|body| example::type_value(&SCHEMA, body, now)),
+            file: route.upload.as_ref().map(example::upload_file),
         };
         let typed = catalog::build(operation.id, &input)
             .unwrap_or_else(|e| panic!("{}: the spec's examples do not build: {e}", operation.id));

@@ -45,4 +45,21 @@ impl World {
     pub fn env(&self) -> Vec<(&'static str, String)> {
         self.sandbox.client_env()
     }
+
+    /// Runs the built binary against the sandbox, with no inherited setting (its home is the
+    /// test's folder, which holds no config file): exit code, stdout, stderr.
+    #[allow(dead_code, reason = "not every test binary runs the binary this way")]
+    pub fn wxpay(&self, args: &[&str]) -> (i32, String, String) {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wxpay"));
+        command.args(args).env_clear().env("HOME", &self.dir);
+        for (name, value) in self.env() {
+            command.env(name, value);
+        }
+        let output = command.output().expect("run wxpay");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
 }

@@ -39,6 +39,8 @@ pub struct Request<'a> {
     params: Vec<&'a str>,
     query: &'a str,
     body: &'a [u8],
+    /// The `Content-Type` header, when the server passed it (an upload needs its boundary).
+    content_type: Option<&'a str>,
     /// The body as decoded (defaults filled in, enum spellings as the spec has them), to echo
     /// the value a later check rejects.
     json: OnceCell<Value>,
@@ -76,8 +78,21 @@ impl<'a> Request<'a> {
             params,
             query,
             body,
+            content_type: None,
             json: OnceCell::new(),
         }
+    }
+
+    /// The request with its `Content-Type` header, which an upload's body needs (its boundary).
+    #[must_use]
+    pub fn with_content_type(mut self, content_type: Option<&'a str>) -> Self {
+        self.content_type = content_type;
+        self
+    }
+
+    /// The `Content-Type` header, when given with [`with_content_type`](Self::with_content_type).
+    pub fn content_type(&self) -> Option<&'a str> {
+        self.content_type
     }
 
     /// The spec's operation id.
@@ -202,6 +217,9 @@ impl<'a> Request<'a> {
             return Rejection::param(format!("参数错误：{error}"));
         };
         let (root, rest) = field.split_once('.').unwrap_or((field.as_str(), ""));
+        if self.route.upload.is_some_and(|u| u.file_part == root) {
+            return super::upload::invalid_file(field, problem);
+        }
         let (location, name, value) = match root {
             "body" => {
                 let pointer = pointer_of(rest);

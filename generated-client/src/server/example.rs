@@ -35,6 +35,19 @@ pub fn fields_value(schema: &Schema, fields: &[FieldSchema], now_unix: i64) -> M
     Examples::new(schema, now_unix).object(fields)
 }
 
+/// A file an upload's spec accepts: named `example.` and its first extension, holding a few
+/// bytes (as many as `max_bytes` allows), as a tool that sends every operation needs one.
+pub fn upload_file(spec: &crate::multipart::UploadSpec) -> crate::UploadFile {
+    let ext = spec
+        .media_types
+        .first()
+        .and_then(|m| m.extensions.first())
+        .copied()
+        .unwrap_or("bin");
+    let len = usize::try_from(spec.max_bytes.min(16)).unwrap_or(16);
+    crate::UploadFile::new(format!("example.{ext}"), vec![b'x'; len])
+}
+
 /// The typed answer of `operation` built from the spec: its response type's example, decoded
 /// as `R` (so it is valid for the type); `()` for an operation without a response body.
 pub fn answer<R: DeserializeOwned>(

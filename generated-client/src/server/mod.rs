@@ -54,6 +54,7 @@ mod reject;
 mod route;
 pub mod schema;
 mod sign;
+mod upload;
 mod values;
 
 use serde::Serialize;
@@ -69,6 +70,7 @@ pub use schema::{
     ValueSchema,
 };
 pub use sign::AnswerSignature;
+pub use upload::UploadParts;
 
 use crate::Operation;
 use crate::auth::{Clock as _, SystemClock};

@@ -139,6 +139,7 @@ mod tests {
             body: None,
             response: None,
             page_limit: None,
+            upload: None,
         }
     }
 

@@ -366,6 +366,8 @@ pub struct Route {
     pub response: Option<&'static str>,
     /// The query parameter that sets the page size of a paginated operation.
     pub page_limit: Option<&'static str>,
+    /// The spec's `upload:`, for an operation whose request is a multipart file upload.
+    pub upload: Option<crate::multipart::UploadSpec>,
 }
 
 #[cfg(test)]

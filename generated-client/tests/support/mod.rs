@@ -45,6 +45,30 @@ pub fn builder(fake: &FakeWechatPay) -> wechatpay_apiv3::ClientBuilder {
         .transport(fake.clone())
 }
 
+/// The bytes a request's signature covers: the body, or for a `multipart/form-data` upload its
+/// `meta` part (as WeChat Pay checks it).
+fn signed_part<'b>(headers: &HeaderMap, body: &'b [u8]) -> &'b [u8] {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(boundary) = wechatpay_apiv3::multipart::boundary_of(content_type) else {
+        return body;
+    };
+    wechatpay_apiv3::multipart::parse(body, boundary)
+        .ok()
+        .and_then(|parts| parts.into_iter().find(|p| p.name == "meta"))
+        .map_or(&[][..], |part| part.data)
+}
+
+/// Whether `recorded`'s `Authorization` verifies over `signed` as the body line (to show what a
+/// signature does not cover).
+pub fn check_signature_over(recorded: &Recorded, signed: &[u8]) -> Result<(), String> {
+    let params = wechatpay_apiv3::auth::AuthorizationParams::parse(&recorded.authorization)
+        .map_err(|e| e.to_string())?;
+    check_request_signature(&recorded.method, &recorded.target, signed, &params)
+}
+
 /// One request as the fake received it.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -176,7 +200,8 @@ impl FakeWechatPay {
         let (nonce, timestamp, signature, auth) =
             match wechatpay_apiv3::auth::AuthorizationParams::parse(&authorization) {
                 Ok(params) => {
-                    let auth = check_request_signature(method, &target, &body, &params);
+                    let signed = signed_part(&headers, &body);
+                    let auth = check_request_signature(method, &target, signed, &params);
                     (params.nonce_str, params.timestamp, params.signature, auth)
                 }
                 Err(e) => (String::new(), String::new(), String::new(), Err(e)),

@@ -15,6 +15,7 @@ fn param(param: &CatalogParam) -> TokenStream {
         ParamLocation::Path => quote!(Path),
         ParamLocation::Query => quote!(Query),
         ParamLocation::Body => quote!(Body),
+        ParamLocation::File => quote!(File),
     };
     let kind = match &param.kind {
         ParamKind::String => quote!(String),
@@ -25,6 +26,7 @@ fn param(param: &CatalogParam) -> TokenStream {
         ParamKind::Date => quote!(Date),
         ParamKind::Enum(values) => quote!(Enum(&[#(#values),*])),
         ParamKind::Json => quote!(Json),
+        ParamKind::File => quote!(File),
     };
     let required = param.required;
     let doc = &param.doc;
@@ -110,6 +112,10 @@ fn constructor(op: &OperationDef) -> TokenStream {
     }
     if op.body.is_some() {
         args.push(quote!(input.body()?));
+    }
+    if let Some(upload) = &op.upload {
+        let part = &upload.file_part;
+        args.push(quote!(input.file(#part)?));
     }
     let wrap = if op.pagination.is_some() {
         quote!(paged)

@@ -107,6 +107,11 @@ fn node_items(node: &Node, out: &mut Vec<TokenStream>) {
                     quote!(query: super::#query, body: super::#body),
                     quote!(query, body),
                 ),
+                NodeInput::Upload(None) => (quote!(file: crate::UploadFile), quote!(file)),
+                NodeInput::Upload(Some(query)) => (
+                    quote!(query: super::#query, file: crate::UploadFile),
+                    quote!(query, file),
+                ),
             };
             let mut paragraphs: Vec<String> = op.summary.iter().cloned().collect();
             paragraphs.push(format!(

@@ -180,6 +180,20 @@ pub fn operation(op: &OperationDef) -> Vec<String> {
             facts.push("Not retried: the spec declares no idempotency key.".into())
         }
     }
+    if let Some(upload) = &op.upload {
+        let types: Vec<String> = upload
+            .media_types
+            .iter()
+            .map(|(content_type, exts)| format!("`{content_type}` (.{})", exts.join(", .")))
+            .collect();
+        facts.push(format!(
+            "Uploads a file as `multipart/form-data`: part `{}` holds the file (at most {} bytes; {}), part `{}` the JSON `{{filename, sha256}}`, which the signature covers instead of the body.",
+            upload.file_part,
+            upload.max_bytes,
+            types.join(", "),
+            upload.meta_part
+        ));
+    }
     if op.response == Response::NoBody {
         facts.push("Answers with no body (`204 No Content`): the call returns `()`.".into());
     }

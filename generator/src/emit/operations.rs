@@ -5,7 +5,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{docs, types};
-use crate::ir::{FieldDef, IntKind, OperationDef, PageStyle, PathSeg, QueryDef, Response, Ty};
+use crate::ir::{
+    FieldDef, IntKind, OperationDef, PageStyle, PathSeg, QueryDef, Response, Ty, UploadDef,
+};
 use crate::naming::ident;
 
 /// How a scalar value (a reference named `value`) is written into a query string, as a `&str`:
@@ -184,6 +186,28 @@ fn paginated(op: &OperationDef) -> TokenStream {
     }
 }
 
+/// The spec's `upload:` as the runtime's `UploadSpec`, an associated const of the operation.
+fn upload_const(upload: &UploadDef) -> TokenStream {
+    let file = &upload.file_part;
+    let meta = &upload.meta_part;
+    let max = proc_macro2::Literal::u64_unsuffixed(upload.max_bytes);
+    let media = upload.media_types.iter().map(|(content_type, extensions)| {
+        quote! {
+            crate::multipart::MediaType { content_type: #content_type, extensions: &[#(#extensions),*] }
+        }
+    });
+    quote! {
+        /// What the spec's `upload:` says: the part names, the largest file in bytes, and the
+        /// content types with the file extensions that select them. Checked by `build()`.
+        pub const UPLOAD: crate::multipart::UploadSpec = crate::multipart::UploadSpec {
+            file_part: #file,
+            meta_part: #meta,
+            max_bytes: #max,
+            media_types: &[#(#media),*],
+        };
+    }
+}
+
 /// Everything generated for one operation.
 pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
     let name = &op.struct_name;
@@ -217,6 +241,11 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
         fields.push(quote!(#[doc = " The JSON body."] pub body: #body,));
         params.push(quote!(body: #body));
         inits.push(quote!(body));
+    }
+    if op.upload.is_some() {
+        fields.push(quote!(#[doc = " The file to upload."] pub file: crate::UploadFile,));
+        params.push(quote!(file: crate::UploadFile));
+        inits.push(quote!(file));
     }
 
     let path_checks: Vec<TokenStream> = op
@@ -270,12 +299,28 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
         ),
         None => (quote!(), quote!(None)),
     };
+    let method = ident(op.method.variant());
+    let (upload_spec, request) = match &op.upload {
+        Some(upload) => {
+            let part = &upload.file_part;
+            (
+                upload_const(upload),
+                quote! {
+                    let upload = Self::UPLOAD.encode(&crate::wire::FieldPath::root(#part), &self.file)?;
+                    Ok(crate::HttpRequest::upload(crate::Method::#method, target, upload))
+                },
+            )
+        }
+        None => (
+            quote!(),
+            quote!(Ok(crate::HttpRequest::new(crate::Method::#method, target, #body_bytes))),
+        ),
+    };
     let response = match &op.response {
         Response::Json(r) => quote!(#r),
         Response::NoBody => quote!(()),
     };
     let allow = types::too_many_arguments(params.len());
-    let method = ident(op.method.variant());
     let id = &op.id;
     let path = &op.path;
     // Only what differs from `OperationMeta::new` (not retried, signed answers).
@@ -298,6 +343,7 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
             pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
             }
+            #upload_spec
         }
 
         impl crate::Operation for #name {
@@ -314,7 +360,7 @@ pub fn operation(op: &OperationDef, spec_file: &str) -> TokenStream {
                 #body_check
                 #target
                 #query_append
-                Ok(crate::HttpRequest::new(crate::Method::#method, target, #body_bytes))
+                #request
             }
         }
 

@@ -170,6 +170,13 @@ fn route(op: &OperationDef) -> TokenStream {
         Response::NoBody => None,
     });
     let page_limit = option(op.pagination.as_ref().map(|p| p.limit.wire.as_str()));
+    let upload = match &op.upload {
+        Some(_) => {
+            let ty = &op.struct_name;
+            quote!(Some(super::#ty::UPLOAD))
+        }
+        None => quote!(None),
+    };
     quote! {
         Route {
             operation: #id,
@@ -181,6 +188,7 @@ fn route(op: &OperationDef) -> TokenStream {
             body: #body,
             response: #response,
             page_limit: #page_limit,
+            upload: #upload,
         }
     }
 }
@@ -230,6 +238,9 @@ fn decode(op: &OperationDef) -> TokenStream {
     }
     if let Some(body) = &op.body {
         args.push(quote!(request.body::<super::#body>()?));
+    }
+    if op.upload.is_some() {
+        args.push(quote!(request.upload_file()?));
     }
     let request = if args.is_empty() {
         quote!(_)

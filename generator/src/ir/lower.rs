@@ -285,6 +285,28 @@ fn lower_operation(
     for d in body.and_then(|b| b.fields()).unwrap_or_default() {
         catalog_params.extend(lowering.catalog_param(d, ParamLocation::Body));
     }
+    let upload = decl.upload.as_ref().map(|u| UploadDef {
+        file_part: u.file.value.clone(),
+        meta_part: u.meta.value.clone(),
+        max_bytes: u.max_bytes.value,
+        media_types: u
+            .media_types
+            .iter()
+            .map(|m| {
+                let extensions = m.extensions.iter().map(|e| e.value.to_ascii_lowercase());
+                (m.content_type.value.clone(), extensions.collect())
+            })
+            .collect(),
+    });
+    if let Some(upload) = &upload {
+        catalog_params.push(CatalogParam {
+            wire: upload.file_part.clone(),
+            location: ParamLocation::File,
+            kind: ParamKind::File,
+            required: true,
+            doc: upload_doc(upload),
+        });
+    }
     Some(OperationDef {
         id: decl.id.value.clone(),
         struct_name: op.name.clone(),
@@ -295,6 +317,7 @@ fn lower_operation(
         path_params,
         query,
         body: body.map(|b| b.name.clone()),
+        upload,
         response: match response {
             Some(response) => Response::Json(response.name.clone()),
             None => Response::NoBody,
@@ -309,6 +332,20 @@ fn lower_operation(
         pagination,
         catalog_params,
     })
+}
+
+/// The catalogue's doc of an upload's file: what it accepts.
+fn upload_doc(upload: &UploadDef) -> String {
+    let extensions: Vec<&str> = upload
+        .media_types
+        .iter()
+        .flat_map(|(_, exts)| exts.iter().map(String::as_str))
+        .collect();
+    format!(
+        "The file to upload: at most {} bytes, named *.{}.",
+        upload.max_bytes,
+        extensions.join(", *.")
+    )
 }
 
 /// Lowers validated spec files into the IR.

@@ -288,6 +288,8 @@ pub struct OperationDef {
     pub query: Option<QueryDef>,
     /// The body type.
     pub body: Option<Name>,
+    /// A multipart file upload instead of a JSON body.
+    pub upload: Option<UploadDef>,
     /// What a 2xx answer carries.
     pub response: Response,
     /// Summary.
@@ -316,6 +318,20 @@ impl OperationDef {
     pub fn idempotent(&self) -> bool {
         self.idempotency != Idempotency::None
     }
+}
+
+/// A `multipart/form-data` upload: a file part and a JSON `meta` part `{filename, sha256}`, the
+/// signature computed over the `meta` JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadDef {
+    /// The file part's name.
+    pub file_part: String,
+    /// The meta part's name.
+    pub meta_part: String,
+    /// The largest file accepted, in bytes.
+    pub max_bytes: u64,
+    /// Allowed content types, each with the (lower-case) extensions that select it.
+    pub media_types: Vec<(String, Vec<String>)>,
 }
 
 /// What a 2xx answer of an operation carries.
@@ -364,6 +380,8 @@ pub enum ParamLocation {
     Query,
     /// A top-level body field.
     Body,
+    /// The file of an upload.
+    File,
 }
 
 /// What kind of value a catalogue parameter takes.
@@ -385,6 +403,8 @@ pub enum ParamKind {
     Enum(Vec<String>),
     /// An object or a list, as JSON.
     Json,
+    /// A file (its name and bytes), for an upload.
+    File,
 }
 
 /// The generated query struct of an operation.
@@ -523,4 +543,6 @@ pub enum NodeInput {
     Query(Name),
     /// Both.
     BodyAndQuery(Name, Name),
+    /// The file of an upload, after the query type when there is one.
+    Upload(Option<Name>),
 }

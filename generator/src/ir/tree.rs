@@ -69,6 +69,9 @@ impl Chain<'_> {
                 continue;
             };
             let input = match (&op.body, &op.query) {
+                (_, query) if op.upload.is_some() => {
+                    NodeInput::Upload(query.as_ref().map(|q| q.name.clone()))
+                }
                 (Some(body), Some(query)) => {
                     NodeInput::BodyAndQuery(body.clone(), query.name.clone())
                 }

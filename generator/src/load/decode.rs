@@ -33,10 +33,13 @@ const OPERATION_KEYS: &[&str] = &[
     "signed_response",
     "query",
     "body",
+    "upload",
     "response",
     "errors",
     "pagination",
 ];
+/// The keys of an operation's `upload:`.
+const UPLOAD_KEYS: &[&str] = &["file", "meta", "max_bytes", "media_types"];
 const FIELD_KEYS: &[&str] = &[
     "type",
     "items",
@@ -398,6 +401,7 @@ impl<'a> Decoder<'a> {
             query: Vec::new(),
             query_pos: self.pos(path),
             body: None,
+            upload: None,
             response: None,
             errors: Vec::new(),
             pagination: None,
@@ -427,6 +431,7 @@ impl<'a> Decoder<'a> {
                     op.query_pos = self.pos(p);
                 }
                 "body" => op.body = self.strict_string(child, p, "`body`"),
+                "upload" => op.upload = self.upload(child, p),
                 "response" => op.response = self.strict_string(child, p, "`response`"),
                 "errors" => op.errors = self.string_list(child, p, "`errors`"),
                 "pagination" => op.pagination = self.pagination(child, p),
@@ -435,6 +440,61 @@ impl<'a> Decoder<'a> {
         }
         op.id = self.required(id, path, &what, "id")?;
         Some(op)
+    }
+
+    fn upload(&mut self, value: &Value, path: &KeyPath) -> Option<UploadDecl> {
+        let entries = self.mapping(value, path, "`upload`", Some(UPLOAD_KEYS))?;
+        let (mut file, mut meta, mut max_bytes) = (None, None, None);
+        let mut media_types = None;
+        let mut media_types_pos = self.pos(path);
+        // A `media_types` that is there but unusable drops the upload: its problem is reported.
+        let mut broken = false;
+        for (key, child, p) in &entries {
+            match key.as_str() {
+                "file" => file = self.strict_string(child, p, "`upload.file`"),
+                "meta" => meta = self.strict_string(child, p, "`upload.meta`"),
+                "max_bytes" => max_bytes = self.count(child, p, "`upload.max_bytes`"),
+                "media_types" => {
+                    media_types_pos = self.pos(p);
+                    media_types = self.media_types(child, p);
+                    broken = media_types.is_none();
+                }
+                _ => {}
+            }
+        }
+        let file = self.required(file, path, "`upload`", "file");
+        let meta = self.required(meta, path, "`upload`", "meta");
+        let max_bytes = self.required(max_bytes, path, "`upload`", "max_bytes");
+        if broken {
+            return None;
+        }
+        let media_types = self.required(media_types, path, "`upload`", "media_types");
+        Some(UploadDecl {
+            file: file?,
+            meta: meta?,
+            max_bytes: max_bytes?,
+            media_types: media_types?,
+            media_types_pos,
+            pos: self.pos(path),
+        })
+    }
+
+    /// `media_types: { image/png: [png], … }`: each content type with its file extensions.
+    fn media_types(&mut self, value: &Value, path: &KeyPath) -> Option<Vec<MediaTypeDecl>> {
+        let entries = self.mapping(value, path, "`upload.media_types`", None)?;
+        Some(
+            entries
+                .iter()
+                .map(|(content_type, child, p)| MediaTypeDecl {
+                    content_type: self.spanned(content_type.clone(), p),
+                    extensions: self.string_list(
+                        child,
+                        p,
+                        &format!("the extensions of `{content_type}`"),
+                    ),
+                })
+                .collect(),
+        )
     }
 
     fn pagination(&mut self, value: &Value, path: &KeyPath) -> Option<PaginationDecl> {

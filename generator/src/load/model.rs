@@ -87,6 +87,8 @@ pub struct OperationDecl {
     pub query_pos: Pos,
     /// The JSON body type.
     pub body: Option<Spanned<String>>,
+    /// A `multipart/form-data` file upload instead of a JSON body.
+    pub upload: Option<UploadDecl>,
     /// The 2xx response type.
     pub response: Option<Spanned<String>>,
     /// Documented error codes.
@@ -95,6 +97,33 @@ pub struct OperationDecl {
     pub pagination: Option<PaginationDecl>,
     /// Where the operation was written.
     pub pos: Pos,
+}
+
+/// `upload:`: the request is `multipart/form-data` with a file part and a JSON `meta` part
+/// `{filename, sha256}`; the signature covers the `meta` JSON, not the body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadDecl {
+    /// The name of the file part (`file`).
+    pub file: Spanned<String>,
+    /// The name of the meta part (`meta`).
+    pub meta: Spanned<String>,
+    /// The largest file accepted, in bytes.
+    pub max_bytes: Spanned<u64>,
+    /// The allowed content types of the file, each with the file extensions it is sent for.
+    pub media_types: Vec<MediaTypeDecl>,
+    /// Where `media_types:` was written.
+    pub media_types_pos: Pos,
+    /// Where `upload:` was written.
+    pub pos: Pos,
+}
+
+/// One allowed content type of an upload and the file extensions that select it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaTypeDecl {
+    /// The content type, e.g. `image/png`.
+    pub content_type: Spanned<String>,
+    /// The extensions, without the dot, e.g. `png`.
+    pub extensions: Vec<Spanned<String>>,
 }
 
 /// How an operation pages.

@@ -4,6 +4,7 @@
 
 mod fields;
 mod operations;
+mod upload;
 
 use crate::diagnostics::{Diagnostic, Pos};
 use crate::load::model::{SpecFile, TypeKindDecl};

@@ -237,6 +237,7 @@ fn check_operation(op: &OperationDecl, symbols: &Symbols<'_>, diags: &mut Vec<Di
             "a `get` operation cannot have a `body`",
         ));
     }
+    super::upload::check(op, diags);
     check_doc_links(&op.docs, diags);
     let mut seen = HashSet::new();
     for code in &op.errors {

@@ -9,6 +9,7 @@ mod bills;
 mod callbacks;
 mod coupons;
 mod flows;
+mod media;
 mod orders;
 mod refunds;
 mod stocks;
@@ -32,6 +33,7 @@ use wechatpay_apiv3::api::{
     StockList, StockRefundFlow, StockRefundFlowByDay, StockUseFlow, StockUseFlowByDay, StopStock,
     StopStockResponse, UseFlowByDayLink,
 };
+use wechatpay_apiv3::api::{ImageUploadResponse, UploadImage};
 
 use crate::app::App;
 use crate::protocol::Caller;
@@ -41,6 +43,10 @@ use crate::state::{FlowKind, StockAction};
 type Handled<T> = Result<T, ApiFailure>;
 
 impl Handlers for App {
+    fn upload_image(&self, _: &Caller, input: UploadImage) -> Handled<ImageUploadResponse> {
+        Ok(media::upload_image(&input))
+    }
+
     fn send_coupon(&self, caller: &Caller, input: SendCoupon) -> Handled<SendCouponResponse> {
         coupons::send(self, caller, input)
     }

@@ -67,13 +67,15 @@ impl Target<'_> {
     }
 }
 
-/// Resolves a request: `path` is the raw path, `target` the raw path and query.
+/// Resolves a request: `path` is the raw path, `target` the raw path and query, `content_type`
+/// the request's (an upload's parts are found by its boundary).
 pub(crate) fn resolve<'a>(
     app: &App,
     method: &Method,
     path: &str,
     target: &'a str,
     body: &'a [u8],
+    content_type: Option<&'a str>,
 ) -> Target<'a> {
     if path == "/sandbox" || path.starts_with("/sandbox/") {
         return Target::Admin;
@@ -102,7 +104,7 @@ pub(crate) fn resolve<'a>(
         };
     }
     match app.router.resolve(method.as_str(), target, body) {
-        Resolution::Operation(request) => Target::Spec(request),
+        Resolution::Operation(request) => Target::Spec(request.with_content_type(content_type)),
         Resolution::MethodNotAllowed { operation, allow } => {
             Target::WrongMethod { operation, allow }
         }

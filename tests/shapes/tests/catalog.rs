@@ -35,7 +35,9 @@ fn every_operation_round_trips_through_the_catalogue() {
         );
         let info = catalog::operation(case.id).expect("listed");
         assert_eq!(info.method, typed.method, "{}", case.id);
-        assert_eq!(info.has_body, typed.body.is_some(), "{}", case.id);
+        // An upload's body is multipart, not the JSON body `has_body` speaks of.
+        let json_body = typed.body.is_some() && typed.content_type.is_none();
+        assert_eq!(info.has_body, json_body, "{}", case.id);
     }
 }
 

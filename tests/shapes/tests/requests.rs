@@ -221,6 +221,19 @@ fn every_constraint_kind_names_the_value_it_rejects() {
         1,
         TouchRecordQuery::new(RecordKind::Plain).at(Timestamp::from_wire("later")),
     )));
+    // The file of an upload: its name, its type and its size, against the spec's `upload:`.
+    let attach = |name: &str, bytes: &[u8]| {
+        AttachRecordFile::new(
+            1,
+            AttachRecordFileQuery::new(),
+            wechatpay_shapes::UploadFile::new(name, bytes.to_vec()),
+        )
+    };
+    check(invalid(&attach("scan.gif", b"GIF89a")));
+    check(invalid(&attach("scan", b"x")));
+    check(invalid(&attach("dir/scan.jpg", b"x")));
+    check(invalid(&attach("scan.txt", b"")));
+    check(invalid(&attach("scan.txt", &[b'x'; 17])));
     insta::assert_snapshot!("constraint_failures", failures.join("\n"));
 }
 

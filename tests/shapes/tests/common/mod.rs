@@ -30,12 +30,29 @@ pub struct Case {
 }
 
 /// The request as a reviewer reads it: `METHOD target`, then, when there is a body, a blank line
-/// and the body bytes verbatim.
+/// and the body bytes verbatim. An upload shows its `Content-Type`, the signed bytes (its
+/// `meta`) and the multipart body line by line, bytes outside printable ASCII escaped.
 pub fn show(request: &HttpRequest) -> String {
     let head = format!("{} {}", request.method.as_str(), request.path_and_query);
-    match &request.body {
-        Some(_) => format!("{head}\n\n{}", request.body_str()),
-        None => head,
+    match (&request.body, &request.content_type) {
+        (Some(body), Some(content_type)) => {
+            let printable = |b: &u8| match b {
+                b' '..=b'~' => char::from(*b).to_string(),
+                _ => format!("\\x{b:02x}"),
+            };
+            let lines: Vec<String> = body
+                .split(|b| *b == b'\n')
+                .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+                .map(|line| line.iter().map(printable).collect())
+                .collect();
+            format!(
+                "{head}\nContent-Type: {content_type}\nsigned: {}\n\n{}",
+                String::from_utf8_lossy(request.signed_bytes()),
+                lines.join("\n")
+            )
+        }
+        (Some(_), None) => format!("{head}\n\n{}", request.body_str()),
+        (None, _) => head,
     }
 }
 
@@ -334,6 +351,26 @@ pub fn cases() -> Vec<Case> {
                 None,
                 Some(json!({"kind": "iOS"})),
             ),
+        ),
+        case(
+            "attach_record_file",
+            "a multipart upload next to a path parameter and a query; an upper-case extension",
+            &AttachRecordFile::new(
+                7,
+                AttachRecordFileQuery::new().note("备注"),
+                wechatpay_shapes::UploadFile::new("scan.JPEG", b"\xff\xd8\xff".to_vec()),
+            ),
+            DynamicInput {
+                file: Some(wechatpay_shapes::UploadFile::new(
+                    "scan.JPEG",
+                    b"\xff\xd8\xff".to_vec(),
+                )),
+                ..input(
+                    &[("record_id", json!(7))],
+                    Some(json!({"note": "备注"})),
+                    None,
+                )
+            },
         ),
     ]
 }
