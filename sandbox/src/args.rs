@@ -3,6 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::ValueEnum;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
@@ -11,7 +12,15 @@ use wechatpay_apiv3::api::catalog;
 use crate::keys::DEFAULT_MCHID;
 use crate::{ResponseSigning, SandboxConfig, SandboxError, SandboxKeys};
 
-/// How to run a sandbox: address, key set, stocks, signing mode, logging.
+/// `--refund-settle-delay`'s default as clap shows and parses it:
+/// [`DEFAULT_REFUND_SETTLE_DELAY`](crate::handlers::DEFAULT_REFUND_SETTLE_DELAY) in
+/// seconds (clap wants a string; a unit test checks the two agree).
+const DEFAULT_REFUND_SETTLE_DELAY_ARG: &str = "1";
+
+/// The value of `--refund-settle-delay` that keeps refunds `PROCESSING` until settled by hand.
+const SETTLE_NEVER: &str = "never";
+
+/// How to run a sandbox: address, key set, stocks, signing mode, refund timing, logging.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct SandboxArgs {
     /// Port to listen on (0: any free port).
@@ -55,6 +64,18 @@ pub struct SandboxArgs {
     /// Answer every operation from the spec: a stateless mock of the whole spec.
     #[arg(long)]
     pub answer_all_from_spec: bool,
+    /// Seconds a refund stays PROCESSING before it succeeds by itself and its REFUND.SUCCESS
+    /// is sent (fractions allowed; 0: at once), or `never`: it stays PROCESSING until
+    /// settled through POST /sandbox/refunds/settle.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        value_parser = parse_settle_delay,
+        default_value = DEFAULT_REFUND_SETTLE_DELAY_ARG
+    )]
+    // The full path opts out of clap's `Option` handling: here `None` is the value `never`,
+    // not an absent flag.
+    pub refund_settle_delay: ::std::option::Option<Duration>,
     /// Do not log requests to standard error.
     #[arg(long)]
     pub quiet: bool,
@@ -71,6 +92,20 @@ fn operation_ids() -> impl TypedValueParser<Value = String> {
         }
     }))
     .map(|name| name.replace('-', "_"))
+}
+
+/// `--refund-settle-delay`: a number of seconds, or `never` (`None`).
+fn parse_settle_delay(text: &str) -> Result<Option<Duration>, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case(SETTLE_NEVER) {
+        return Ok(None);
+    }
+    // `try_from_secs_f64` refuses negative, NaN and overflowing values.
+    text.parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .map(Some)
+        .ok_or_else(|| format!("expects a number of seconds (0 or more) or `{SETTLE_NEVER}`"))
 }
 
 impl ValueEnum for ResponseSigning {
@@ -118,6 +153,7 @@ impl SandboxArgs {
             .bind(self.addr())
             .response_signing(self.serial_mode)
             .serve_platform_certificates(!self.no_platform_certificates)
+            .refund_settle_delay(self.refund_settle_delay)
             .log_requests(!self.quiet);
         if self.no_default_stocks {
             config = config.without_default_stocks();
@@ -138,6 +174,7 @@ impl SandboxArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handlers::DEFAULT_REFUND_SETTLE_DELAY;
     use clap::{Args, Command, FromArgMatches};
 
     fn parse(args: &[&str]) -> Result<SandboxArgs, clap::Error> {
@@ -156,6 +193,50 @@ mod tests {
         assert_eq!(args.serial_mode, ResponseSigning::PublicKey);
         assert!(!args.no_default_stocks && !args.no_platform_certificates && !args.quiet);
         assert!(args.answer_from_spec.is_empty() && !args.answer_all_from_spec);
+        assert_eq!(
+            args.refund_settle_delay,
+            Some(DEFAULT_REFUND_SETTLE_DELAY),
+            "DEFAULT_REFUND_SETTLE_DELAY_ARG names DEFAULT_REFUND_SETTLE_DELAY"
+        );
+    }
+
+    #[test]
+    fn refund_settle_delays() {
+        // `=` so that "-1" reaches the parser instead of reading as a flag.
+        let delay = |value: &str| {
+            parse(&[&format!("--refund-settle-delay={value}")]).map(|a| a.refund_settle_delay)
+        };
+        assert_eq!(delay("5").unwrap(), Some(Duration::from_secs(5)));
+        assert_eq!(delay("0.25").unwrap(), Some(Duration::from_millis(250)));
+        assert_eq!(delay("0").unwrap(), Some(Duration::ZERO));
+        assert_eq!(delay("never").unwrap(), None);
+        assert_eq!(delay("NEVER").unwrap(), None);
+        for bad in ["-1", "soon", "", "inf", "NaN", "1e30"] {
+            let err = delay(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+            assert!(err.to_string().contains("`never`"), "{bad:?}: {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_refund_settle_delay_reaches_the_config() {
+        let dir = std::env::temp_dir().join(format!("sandbox-args-delay-{}", std::process::id()));
+        let keys_dir = dir.display().to_string();
+        for (value, expected) in [("never", None), ("2.5", Some(Duration::from_millis(2500)))] {
+            let args = parse(&["--keys-dir", &keys_dir, "--refund-settle-delay", value]).unwrap();
+            let (config, _) = args.config().await.unwrap();
+            assert_eq!(config.refund_settle_delay, expected, "{value}");
+        }
+        let (config, _) = parse(&["--keys-dir", &keys_dir])
+            .unwrap()
+            .config()
+            .await
+            .unwrap();
+        assert_eq!(
+            config.refund_settle_delay,
+            Some(DEFAULT_REFUND_SETTLE_DELAY)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
