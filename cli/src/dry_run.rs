@@ -40,9 +40,9 @@ pub fn format_request(
         let _ = writeln!(text, "Content-Length: {}", body.len());
     }
     text.push('\n');
-    match (&request.body, &request.content_type) {
-        (Some(body), Some(content_type)) => {
-            text.push_str(&multipart_preview(body, content_type));
+    match (&request.body, &request.file_bytes) {
+        (Some(body), Some(file)) => {
+            text.push_str(&summarise_file(body, file.clone()));
             text.push('\n');
         }
         (Some(_), None) => {
@@ -54,25 +54,18 @@ pub fn format_request(
     text
 }
 
-/// A multipart body as text: the framing and the text parts as they are, each part holding a
-/// file (binary, possibly megabytes) replaced by `<N bytes>`, so the terminal gets the request's
-/// shape rather than an image.
-fn multipart_preview(body: &[u8], content_type: &str) -> String {
-    let parts = wechatpay_apiv3::multipart::boundary_of(content_type)
-        .and_then(|boundary| wechatpay_apiv3::multipart::parse(body, boundary).ok())
-        .unwrap_or_default();
-    let mut shown = String::new();
-    let mut at = 0;
-    for part in parts.iter().filter(|p| p.filename.is_some()) {
-        // `data` is a slice of `body`: its offset is the distance between their starts.
-        let start = (part.data.as_ptr() as usize).saturating_sub(body.as_ptr() as usize);
-        let end = start + part.data.len();
-        shown.push_str(&String::from_utf8_lossy(&body[at.min(start)..start]));
-        shown.push_str(&format!("<{} bytes>", part.data.len()));
-        at = end;
-    }
-    shown.push_str(&String::from_utf8_lossy(&body[at.min(body.len())..]));
-    shown
+/// An upload's multipart body as text: the framing and the `meta` part as they are, the file
+/// (binary, possibly megabytes) replaced by `<N bytes>`, so the terminal gets the request's shape
+/// rather than an image. The client said where the file sits when it encoded the body.
+fn summarise_file(body: &[u8], file: std::ops::Range<usize>) -> String {
+    let start = file.start.min(body.len());
+    let end = file.end.clamp(start, body.len());
+    format!(
+        "{}<{} bytes>{}",
+        String::from_utf8_lossy(&body[..start]),
+        end - start,
+        String::from_utf8_lossy(&body[end..])
+    )
 }
 
 #[cfg(test)]
@@ -112,5 +105,23 @@ mod tests {
             text,
             "GET /v3/y HTTP/1.1\nHost: 127.0.0.1:9\nAccept: application/json\n\n"
         );
+    }
+
+    #[test]
+    fn an_upload_shows_its_framing_and_meta_and_summarises_the_file() {
+        let spec = wechatpay_apiv3::api::UploadImage::UPLOAD;
+        let file = wechatpay_apiv3::UploadFile::new("a.png", b"\x89PNG\r\n".to_vec());
+        let encoded = spec
+            .encode(&wechatpay_apiv3::wire::FieldPath::root("file"), &file)
+            .unwrap();
+        let meta = String::from_utf8(encoded.meta.clone()).unwrap();
+        let request = HttpRequest::upload(Method::Post, "/v3/u", encoded);
+        let text = format_request(&request, "http://127.0.0.1:9", &[]);
+        assert!(text.contains(&meta), "{text}");
+        assert!(
+            text.contains("filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n<6 bytes>\r\n--"),
+            "{text}"
+        );
+        assert!(!text.contains("PNG"), "{text}");
     }
 }

@@ -109,6 +109,9 @@ pub struct HttpRequest {
     pub content_type: Option<String>,
     /// The bytes the signature covers in place of the body, for an upload: its `meta` JSON.
     pub signed_body: Option<Vec<u8>>,
+    /// For an upload, where the file's bytes sit in [`body`](Self::body) (a display summarises
+    /// them rather than print an image).
+    pub file_bytes: Option<std::ops::Range<usize>>,
 }
 
 impl HttpRequest {
@@ -121,6 +124,7 @@ impl HttpRequest {
             body,
             content_type: None,
             signed_body: None,
+            file_bytes: None,
         }
     }
 
@@ -136,6 +140,7 @@ impl HttpRequest {
             body: Some(upload.body),
             content_type: Some(upload.content_type),
             signed_body: Some(upload.meta),
+            file_bytes: Some(upload.file),
         }
     }
 

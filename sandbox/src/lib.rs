@@ -235,6 +235,7 @@ mod certificates;
 mod config;
 mod error;
 mod faults;
+mod form;
 mod handlers;
 pub mod keys;
 mod listener;

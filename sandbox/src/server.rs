@@ -3,7 +3,7 @@
 //!
 //! The order for an API request is: read the raw request-target and body → resolve (the
 //! generated route table, or an endpoint outside the spec) → take a fault → (before-processing
-//! fault) → authenticate → decode, validate and handle through the generated `dispatch` →
+//! fault) → for an upload, its multipart body parsed (axum's `Multipart`) → authenticate → decode, validate and handle through the generated `dispatch` →
 //! (after-processing fault) → sign (and shape). Unknown paths get `404 NOT_FOUND` and known
 //! paths with another method `405` (with `Allow`), without authentication, like a gateway.
 //! Files are outside the faults and unsigned: a flow file is served to anyone with its link, a
@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::response::Response;
@@ -23,15 +23,19 @@ use wechatpay_apiv3::auth::HEADER_SERIAL;
 use crate::app::App;
 use crate::certificates;
 use crate::faults::{Fault, FaultPhase};
+use crate::form;
 use crate::listener::Connection;
 use crate::protocol::Caller;
 use crate::reply::{ApiFailure, ErrorDetail, Reply};
 use crate::routes::{self, Target};
 
 /// The router: a single fallback handler, so that nothing (no path normalisation, no
-/// extractor) touches the request before the raw target is read.
+/// extractor) touches the request before the raw target is read. Its `DefaultBodyLimit` is the
+/// sandbox's own, for the `Multipart` extractor an upload's body goes through (axum's default,
+/// 2 MB, is below the spec's largest upload with its framing).
 pub(crate) fn router(app: Arc<App>) -> Router {
-    Router::new().fallback(handle).with_state(app)
+    let limit = DefaultBodyLimit::max(app.max_body_bytes);
+    Router::new().fallback(handle).layer(limit).with_state(app)
 }
 
 /// What the handler knows about the request being answered, for signing and logging.
@@ -123,6 +127,18 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         }
     }
 
+    // An upload's body is parsed here, by the framework, and its parts handed to the request.
+    let received;
+    let target = match target {
+        Target::Spec(request) if request.route().upload.is_some() => {
+            received = form::read(&parts, &body).await;
+            match received.form() {
+                Some(form) => Target::Spec(request.with_form(form)),
+                None => Target::Spec(request),
+            }
+        }
+        other => other,
+    };
     let reply = process(&app, &exchange, target, &path, &parts.headers, &body);
 
     let mut shape = None;

@@ -1,7 +1,8 @@
 //! 图片上传 against the sandbox over TCP, through the typed client: the answer's `media_url`,
 //! and the sandbox's own checks on requests the client would never send — a `meta.sha256` that
-//! is not the file's, a file above the spec's size limit or of a type it does not list, and a
-//! signature over the multipart body instead of the `meta` JSON.
+//! is not the file's, a file above the spec's size limit or of a type it does not list, a
+//! multipart body that does not parse or lacks or repeats a part, and a signature over the
+//! multipart body instead of the `meta` JSON.
 
 mod common;
 
@@ -108,6 +109,7 @@ async fn a_meta_digest_that_is_not_the_files_is_param_error() {
         body: tampered,
         content_type: good.content_type.clone().expect("multipart"),
         meta: swap(good.signed_bytes()),
+        file: good.file_bytes.clone().expect("an upload"),
     };
     let (status, code, message, field) = rejected(&client, upload).await;
     assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"), "{message}");
@@ -152,4 +154,49 @@ async fn a_signature_over_the_body_instead_of_meta_is_sign_error() {
     let (status, code, message, field) = rejected(&client, not_multipart).await;
     assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"), "{message}");
     assert_eq!(field, "Content-Type");
+}
+
+#[tokio::test]
+async fn a_multipart_body_that_does_not_parse_or_lacks_a_part_is_param_error() {
+    let (_sandbox, client) = start().await;
+    let good = encode(&UploadImage::UPLOAD, "logo.jpg", JPG.to_vec());
+    let boundary = good
+        .content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .expect("a boundary")
+        .to_owned();
+
+    // Cut before the closing delimiter: the framework's parser refuses it.
+    let cut = good.body.len() - format!("\r\n--{boundary}--\r\n").len();
+    let truncated = EncodedUpload {
+        body: good.body[..cut].to_vec(),
+        ..good.clone()
+    };
+    let (status, code, message, field) = rejected(&client, truncated).await;
+    assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"), "{message}");
+    assert!(message.contains("multipart"), "{message}");
+    assert_eq!(field, "/");
+
+    // Only the `meta` part (the file part dropped), then that part twice.
+    let meta_only = |copies: usize| {
+        let part = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"meta\"\r\n\
+             Content-Type: application/json\r\n\r\n{}\r\n",
+            String::from_utf8_lossy(&good.meta)
+        );
+        let body = format!("{}--{boundary}--\r\n", part.repeat(copies)).into_bytes();
+        EncodedUpload {
+            file: 0..0,
+            body,
+            ..good.clone()
+        }
+    };
+    let (status, code, message, field) = rejected(&client, meta_only(1)).await;
+    assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"), "{message}");
+    assert!(message.contains("缺少 file"), "{message}");
+    assert_eq!(field, "file");
+    let (status, code, message, field) = rejected(&client, meta_only(2)).await;
+    assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"), "{message}");
+    assert!(message.contains("meta 部分重复"), "{message}");
+    assert_eq!(field, "meta");
 }

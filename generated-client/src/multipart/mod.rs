@@ -1,7 +1,8 @@
 //! File uploads: the `multipart/form-data` request of an operation whose spec has `upload:`.
 //!
-//! The one home of the format, for the client (which encodes) and the server layer (which
-//! parses, see [`parse`]). The shape follows the official Go SDK
+//! The one home of the format the client writes: it encodes the exact bytes it signs and sends.
+//! Servers parse it with their HTTP framework (the sandbox: axum's `Multipart`, i.e. multer) and
+//! pass the parts to the server layer (`server::Form`). The shape follows the official Go SDK
 //! (`services/fileuploader/file_uploader.go`, `core/client.go` `CreateFormField` and
 //! `CreateFormFile`): a `meta` part (`Content-Type: application/json`) holding
 //! `{"filename":…,"sha256":…}` — `sha256` the lower-case hex SHA-256 of the file — then the
@@ -13,16 +14,13 @@
 //! an [`UploadSpec`] the generated operation holds; nothing here restates them.
 
 use std::fmt;
+use std::ops::Range;
 
 use aws_lc_rs::digest;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::wire::FieldPath;
-
-mod parse;
-
-pub use parse::{Part, boundary_of, parse};
 
 /// The content type of the `meta` part.
 pub const META_CONTENT_TYPE: &str = "application/json";
@@ -107,6 +105,8 @@ pub struct EncodedUpload {
     pub content_type: String,
     /// The `meta` JSON, which the signature covers.
     pub meta: Vec<u8>,
+    /// Where the file's bytes sit in `body` (so a display can summarise them).
+    pub file: Range<usize>,
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
@@ -218,11 +218,15 @@ impl UploadSpec {
             ),
             &file.bytes,
         );
+        // The file part ends with the file, then `\r\n` (the delimiter's line break).
+        let end = body.len() - 2;
+        let file_at = end - file.bytes.len()..end;
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         Ok(EncodedUpload {
             body,
             content_type: format!("multipart/form-data; boundary={boundary}"),
             meta,
+            file: file_at,
         })
     }
 }
@@ -245,7 +249,7 @@ fn boundary_for(meta: &[u8], file: &[u8]) -> String {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    parse::find(haystack, needle, 0).is_some()
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -269,24 +273,30 @@ mod tests {
     };
 
     #[test]
-    fn encodes_meta_then_file_and_parses_back() {
+    fn encodes_meta_then_file() {
         let file = UploadFile::new("a.PNG", b"\x89PNG".to_vec());
         let encoded = SPEC.encode(&FieldPath::root("file"), &file).unwrap();
         let sha = sha256_hex(b"\x89PNG");
-        assert_eq!(
-            encoded.meta,
-            format!("{{\"filename\":\"a.PNG\",\"sha256\":\"{sha}\"}}").into_bytes()
-        );
-        let boundary = boundary_of(&encoded.content_type).unwrap();
-        let parts = parse(&encoded.body, boundary).unwrap();
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0].name, "meta");
-        assert_eq!(parts[0].content_type.as_deref(), Some("application/json"));
-        assert_eq!(parts[0].data, encoded.meta.as_slice());
-        assert_eq!(parts[1].name, "file");
-        assert_eq!(parts[1].filename.as_deref(), Some("a.PNG"));
-        assert_eq!(parts[1].content_type.as_deref(), Some("image/png"));
-        assert_eq!(parts[1].data, b"\x89PNG");
+        let meta = format!("{{\"filename\":\"a.PNG\",\"sha256\":\"{sha}\"}}");
+        assert_eq!(encoded.meta, meta.as_bytes());
+        let boundary = encoded
+            .content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap();
+        let mut expected = format!(
+            "--{boundary}\r\n\
+             Content-Disposition: form-data; name=\"meta\"\r\n\
+             Content-Type: application/json\r\n\r\n\
+             {meta}\r\n\
+             --{boundary}\r\n\
+             Content-Disposition: form-data; name=\"file\"; filename=\"a.PNG\"\r\n\
+             Content-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        expected.extend_from_slice(b"\x89PNG");
+        expected.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        assert_eq!(encoded.body, expected);
+        assert_eq!(&encoded.body[encoded.file.clone()], b"\x89PNG");
         // Pure: the same file gives the same bytes.
         assert_eq!(
             SPEC.encode(&FieldPath::root("file"), &file).unwrap(),
@@ -320,23 +330,5 @@ mod tests {
             SPEC.check(&root, "a.JPG", 8).unwrap().content_type,
             "image/jpg"
         );
-    }
-
-    #[test]
-    fn malformed_bodies_are_errors() {
-        assert!(parse(b"nothing", "b").is_err());
-        assert!(parse(b"--b\r\nContent-Type: x\r\n\r\ndata\r\n--b--", "b").is_err());
-        assert!(
-            parse(
-                b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\ndata",
-                "b"
-            )
-            .is_err()
-        );
-        assert_eq!(
-            boundary_of("multipart/form-data; boundary=\"xy\""),
-            Some("xy")
-        );
-        assert_eq!(boundary_of("application/json"), None);
     }
 }

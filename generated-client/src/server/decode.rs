@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 
 use super::reject::{Detail, Rejection};
 use super::schema::{FieldSchema, Route, Schema, Segment, ValueSchema};
+use super::upload::Form;
 use super::values::{Problem, check_object, escape, scalar};
 
 /// The typed input of an operation, decoded from a request (generated for every operation).
@@ -39,8 +40,10 @@ pub struct Request<'a> {
     params: Vec<&'a str>,
     query: &'a str,
     body: &'a [u8],
-    /// The `Content-Type` header, when the server passed it (an upload needs its boundary).
+    /// The `Content-Type` header, when the server passed it (named when an upload's is wrong).
     content_type: Option<&'a str>,
+    /// An upload's parts, as the server's framework parsed them.
+    form: Option<Form<'a>>,
     /// The body as decoded (defaults filled in, enum spellings as the spec has them), to echo
     /// the value a later check rejects.
     json: OnceCell<Value>,
@@ -79,11 +82,12 @@ impl<'a> Request<'a> {
             query,
             body,
             content_type: None,
+            form: None,
             json: OnceCell::new(),
         }
     }
 
-    /// The request with its `Content-Type` header, which an upload's body needs (its boundary).
+    /// The request with its `Content-Type` header (an upload's rejection names a wrong one).
     #[must_use]
     pub fn with_content_type(mut self, content_type: Option<&'a str>) -> Self {
         self.content_type = content_type;
@@ -93,6 +97,19 @@ impl<'a> Request<'a> {
     /// The `Content-Type` header, when given with [`with_content_type`](Self::with_content_type).
     pub fn content_type(&self) -> Option<&'a str> {
         self.content_type
+    }
+
+    /// The request with an upload's body as the server's framework parsed it: the parts an
+    /// upload's [`upload`](Self::upload) and [`upload_file`](Self::upload_file) check.
+    #[must_use]
+    pub fn with_form(mut self, form: Form<'a>) -> Self {
+        self.form = Some(form);
+        self
+    }
+
+    /// The upload's form, when given with [`with_form`](Self::with_form).
+    pub fn form(&self) -> Option<Form<'a>> {
+        self.form
     }
 
     /// The spec's operation id.

@@ -70,7 +70,7 @@ pub use schema::{
     ValueSchema,
 };
 pub use sign::AnswerSignature;
-pub use upload::UploadParts;
+pub use upload::{Form, FormPart, UploadParts};
 
 use crate::Operation;
 use crate::auth::{Clock as _, SystemClock};

@@ -1,15 +1,39 @@
-//! The server side of an upload (an operation whose spec has `upload:`): the `multipart/form-data`
-//! body parsed with the client's own [`multipart`](crate::multipart) module, its `meta` JSON
-//! (which the request signature covers instead of the body) and the file checked against it.
+//! The server side of an upload (an operation whose spec has `upload:`): the parts of its
+//! `multipart/form-data` body, its `meta` JSON (which the request signature covers instead of the
+//! body) and the file checked against it.
 //!
-//! A parser over the raw bytes rather than axum's `Multipart` extractor: this layer is
-//! framework-free (the sandbox reads each request whole, within its size limit, before routing,
-//! and signs over exact bytes), and sharing the client's module keeps one definition of the
-//! format. Every problem is a `400 PARAM_ERROR` naming the part.
+//! This layer is framework-free and does not parse multipart: the server's HTTP framework does
+//! (the sandbox uses axum's `Multipart` extractor, i.e. multer) and passes the parts in with
+//! [`Request::with_form`]. What stays here is what WeChat Pay checks on the parts: each of
+//! `meta` and `file` exactly once, `meta` the JSON `{filename, sha256}`, the file's SHA-256. Every
+//! problem is a `400 PARAM_ERROR` naming the part.
 
 use super::decode::Request;
 use super::reject::{Detail, Rejection};
 use crate::multipart::{self, Meta, UploadFile, UploadSpec};
+
+/// One part of a `multipart/form-data` body, as the server's framework parsed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormPart {
+    /// The `name` of its `Content-Disposition`.
+    pub name: String,
+    /// The `filename` of its `Content-Disposition`, when there is one.
+    pub filename: Option<String>,
+    /// Its `Content-Type`, when there is one.
+    pub content_type: Option<String>,
+    /// Its bytes, exactly as received (the `meta` part's are what the signature covers).
+    pub data: Vec<u8>,
+}
+
+/// An upload's body as the server's framework read it, for [`Request::with_form`]. A request
+/// given no form is answered as one whose body is not `multipart/form-data` with a boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form<'a> {
+    /// The body's parts, in order.
+    Parts(&'a [FormPart]),
+    /// The body is `multipart/form-data` but does not parse: the framework's reason.
+    Malformed(&'a str),
+}
 
 /// An upload request's parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +43,7 @@ pub struct UploadParts<'a> {
     /// The `meta` part decoded.
     pub meta: Meta,
     /// The file part.
-    pub file: multipart::Part<'a>,
+    pub file: &'a FormPart,
 }
 
 fn part_error(part: &str, message: impl Into<String>, issue: impl Into<String>) -> Rejection {
@@ -30,30 +54,35 @@ impl<'a> Request<'a> {
     /// The parts of an upload: its `meta` JSON (as received, and decoded) and its file.
     ///
     /// # Errors
-    /// `400 PARAM_ERROR` when the route is not an upload, the `Content-Type` is not
-    /// `multipart/form-data` with a boundary, the body does not parse, a part is missing or
-    /// repeated, or `meta` is not the JSON `{filename, sha256}`.
+    /// `400 PARAM_ERROR` when the route is not an upload, the server passed no
+    /// [`Form`] (the body is not `multipart/form-data` with a boundary), the body does not
+    /// parse, a part is missing or repeated, or `meta` is not the JSON `{filename, sha256}`.
     pub fn upload(&self) -> Result<UploadParts<'a>, Rejection> {
         let spec = self.upload_spec()?;
-        let content_type = self.content_type().unwrap_or("");
-        let boundary = multipart::boundary_of(content_type).ok_or_else(|| {
-            Rejection::param("参数错误：请求需为 multipart/form-data").detail(
-                Detail::at("header", "Content-Type")
-                    .value(content_type.to_owned())
-                    .issue("an upload must be multipart/form-data with a boundary"),
-            )
-        })?;
-        let parts = multipart::parse(self.raw_body(), boundary).map_err(|why| {
-            part_error(
-                "/",
-                format!("参数错误：multipart 请求体格式错误：{why}"),
-                why,
-            )
-        })?;
+        let parts = match self.form() {
+            Some(Form::Parts(parts)) => parts,
+            Some(Form::Malformed(why)) => {
+                return Err(part_error(
+                    "/",
+                    format!("参数错误：multipart 请求体格式错误：{why}"),
+                    why,
+                ));
+            }
+            None => {
+                let content_type = self.content_type().unwrap_or("");
+                return Err(
+                    Rejection::param("参数错误：请求需为 multipart/form-data").detail(
+                        Detail::at("header", "Content-Type")
+                            .value(content_type.to_owned())
+                            .issue("an upload must be multipart/form-data with a boundary"),
+                    ),
+                );
+            }
+        };
         let one = |name: &str| {
             let mut found = parts.iter().filter(|p| p.name == name);
             match (found.next(), found.next()) {
-                (Some(part), None) => Ok(part.clone()),
+                (Some(part), None) => Ok(part),
                 (None, _) => Err(part_error(
                     name,
                     format!("参数错误：缺少 {name} 部分"),
@@ -68,7 +97,7 @@ impl<'a> Request<'a> {
         };
         let meta_part = one(spec.meta_part)?;
         let file = one(spec.file_part)?;
-        let meta: Meta = serde_json::from_slice(meta_part.data).map_err(|e| {
+        let meta: Meta = serde_json::from_slice(&meta_part.data).map_err(|e| {
             part_error(
                 spec.meta_part,
                 format!(
@@ -79,7 +108,7 @@ impl<'a> Request<'a> {
             )
         })?;
         Ok(UploadParts {
-            meta_json: meta_part.data,
+            meta_json: &meta_part.data,
             meta,
             file,
         })
@@ -93,7 +122,7 @@ impl<'a> Request<'a> {
     /// Those of [`upload`](Self::upload); `400 PARAM_ERROR` for a digest that does not match.
     pub fn upload_file(&self) -> Result<UploadFile, Rejection> {
         let parts = self.upload()?;
-        let actual = multipart::sha256_hex(parts.file.data);
+        let actual = multipart::sha256_hex(&parts.file.data);
         if !actual.eq_ignore_ascii_case(&parts.meta.sha256) {
             let spec = self.upload_spec()?;
             return Err(
@@ -104,7 +133,10 @@ impl<'a> Request<'a> {
                 ),
             );
         }
-        Ok(UploadFile::new(parts.meta.filename, parts.file.data))
+        Ok(UploadFile::new(
+            parts.meta.filename,
+            parts.file.data.clone(),
+        ))
     }
 
     fn upload_spec(&self) -> Result<&'static UploadSpec, Rejection> {

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::extract::FromRequest;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use wechatpay_apiv3::transport::{
@@ -46,19 +47,19 @@ pub fn builder(fake: &FakeWechatPay) -> wechatpay_apiv3::ClientBuilder {
 }
 
 /// The bytes a request's signature covers: the body, or for a `multipart/form-data` upload its
-/// `meta` part (as WeChat Pay checks it).
-fn signed_part<'b>(headers: &HeaderMap, body: &'b [u8]) -> &'b [u8] {
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let Some(boundary) = wechatpay_apiv3::multipart::boundary_of(content_type) else {
-        return body;
+/// `meta` part (as WeChat Pay checks it), parsed as the sandbox parses it (axum's `Multipart`).
+async fn signed_part(headers: &HeaderMap, body: &[u8]) -> Vec<u8> {
+    let mut request = axum::http::Request::new(axum::body::Body::from(body.to_vec()));
+    *request.headers_mut() = headers.clone();
+    let Ok(mut form) = axum::extract::Multipart::from_request(request, &()).await else {
+        return body.to_vec();
     };
-    wechatpay_apiv3::multipart::parse(body, boundary)
-        .ok()
-        .and_then(|parts| parts.into_iter().find(|p| p.name == "meta"))
-        .map_or(&[][..], |part| part.data)
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("meta") {
+            return field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        }
+    }
+    Vec::new()
 }
 
 /// Whether `recorded`'s `Authorization` verifies over `signed` as the body line (to show what a
@@ -184,7 +185,7 @@ impl FakeWechatPay {
     }
 
     /// Records the request and picks and signs the reply.
-    fn answer(
+    async fn answer(
         &self,
         method: &str,
         host: String,
@@ -200,8 +201,8 @@ impl FakeWechatPay {
         let (nonce, timestamp, signature, auth) =
             match wechatpay_apiv3::auth::AuthorizationParams::parse(&authorization) {
                 Ok(params) => {
-                    let signed = signed_part(&headers, &body);
-                    let auth = check_request_signature(method, &target, signed, &params);
+                    let signed = signed_part(&headers, &body).await;
+                    let auth = check_request_signature(method, &target, &signed, &params);
                     (params.nonce_str, params.timestamp, params.signature, auth)
                 }
                 Err(e) => (String::new(), String::new(), String::new(), Err(e)),
@@ -320,7 +321,9 @@ impl Transport for FakeWechatPay {
                 target.push_str(query);
             }
             let body = request.body.map(|b| b.to_vec()).unwrap_or_default();
-            let answer = self.answer(request.method.as_str(), host, target, request.headers, body);
+            let answer = self
+                .answer(request.method.as_str(), host, target, request.headers, body)
+                .await;
             if let Some(delay) = answer.delay {
                 tokio::time::sleep(delay).await;
             }

@@ -34,13 +34,15 @@ impl FakeWechatPay {
         let body = axum::body::to_bytes(body, 1 << 20)
             .await
             .unwrap_or_default();
-        let answer = self.answer(
-            parts.method.as_str(),
-            host,
-            target,
-            parts.headers,
-            body.to_vec(),
-        );
+        let answer = self
+            .answer(
+                parts.method.as_str(),
+                host,
+                target,
+                parts.headers,
+                body.to_vec(),
+            )
+            .await;
         if let Some(delay) = answer.delay {
             tokio::time::sleep(delay).await;
         }

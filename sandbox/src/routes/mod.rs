@@ -68,7 +68,7 @@ impl Target<'_> {
 }
 
 /// Resolves a request: `path` is the raw path, `target` the raw path and query, `content_type`
-/// the request's (an upload's parts are found by its boundary).
+/// the request's (an upload that is not multipart names it).
 pub(crate) fn resolve<'a>(
     app: &App,
     method: &Method,

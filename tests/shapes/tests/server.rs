@@ -10,7 +10,8 @@ mod common;
 use common::cases;
 use serde_json::Value;
 use wechatpay_shapes::api::server::{Handlers, SCHEMA, dispatch};
-use wechatpay_shapes::server::{Resolution, Router, Service};
+use wechatpay_shapes::multipart::META_CONTENT_TYPE;
+use wechatpay_shapes::server::{Form, FormPart, Resolution, Router, Service};
 
 /// Handlers that override nothing: every operation answers from the spec.
 struct FromSpec;
@@ -39,8 +40,28 @@ fn every_sample_request_is_routed_decoded_and_answered_from_the_spec() {
         let Resolution::Operation(decoded) = resolved else {
             panic!("{} ({}): not routed", case.id, case.what);
         };
-        // An upload's parts are found by the boundary of its `Content-Type`.
-        let decoded = decoded.with_content_type(request.content_type.as_deref());
+        // An upload's parts as a server's framework hands them over (the sandbox's tests send
+        // real bodies through axum's `Multipart`): the signed `meta` JSON and the file's bytes.
+        let form: Vec<FormPart> = match (decoded.route().upload.as_ref(), &request.file_bytes) {
+            (Some(upload), Some(file)) => vec![
+                FormPart {
+                    name: upload.meta_part.to_owned(),
+                    filename: None,
+                    content_type: Some(META_CONTENT_TYPE.to_owned()),
+                    data: request.signed_bytes().to_vec(),
+                },
+                FormPart {
+                    name: upload.file_part.to_owned(),
+                    filename: None,
+                    content_type: None,
+                    data: body[file.clone()].to_vec(),
+                },
+            ],
+            _ => Vec::new(),
+        };
+        let decoded = decoded
+            .with_content_type(request.content_type.as_deref())
+            .with_form(Form::Parts(&form));
         assert_eq!(
             decoded.operation(),
             case.id,
