@@ -3,7 +3,6 @@
 //! platform certificate, as merchants of either kind see WeChat Pay).
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -55,17 +54,11 @@ impl Run {
 
 /// Runs the binary with exactly `env`.
 fn wxpay(args: &[&str], env: &[(&str, String)]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_wxpay"))
-        .args(args)
-        .env_clear()
-        .env("HOME", "/nonexistent-wxpay-test-home")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .expect("run wxpay");
+    let ran = support::run_wxpay(args, env, Path::new(support::NO_HOME));
     Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: ran.code,
+        stdout: ran.stdout_text(),
+        stderr: ran.stderr,
     }
 }
 

@@ -4,7 +4,6 @@
 //! openid, so tests running in parallel never see each other's coupons or faults.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -65,23 +64,11 @@ impl std::fmt::Debug for Run {
 
 /// Runs the binary with exactly `env` (no inherited WECHATPAY_* variables or config file).
 fn wxpay_with(args: &[&str], env: &[(&str, String)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wxpay"));
-    command
-        .args(args)
-        .env_clear()
-        .env("HOME", "/nonexistent-wxpay-test-home");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("run wxpay");
+    let ran = support::run_wxpay(args, env, Path::new(support::NO_HOME));
     Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        code: ran.code,
+        stdout: ran.stdout_text(),
+        stderr: ran.stderr,
     }
 }
 

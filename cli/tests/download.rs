@@ -8,7 +8,6 @@ mod support;
 
 use std::future::IntoFuture as _;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -37,23 +36,11 @@ struct Run {
 }
 
 fn wxpay(world: &support::World, args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wxpay"));
-    command
-        .args(args)
-        .env_clear()
-        .env("HOME", "/nonexistent-wxpay-test-home");
-    for (name, value) in world.env() {
-        command.env(name, value);
-    }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("run wxpay");
+    let ran = support::run_wxpay(args, &world.env(), Path::new(support::NO_HOME));
     Run {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        code: ran.code,
+        stdout: ran.stdout,
+        stderr: ran.stderr,
     }
 }
 

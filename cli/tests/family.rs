@@ -21,8 +21,8 @@
 use std::collections::BTreeSet;
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
+use std::path::Path;
 
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -171,26 +171,14 @@ impl std::fmt::Debug for Run {
 /// Runs the binary pointed at the sandbox, with no inherited `WECHATPAY_*` variable or config
 /// file.
 fn wxpay(args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wxpay"));
     // Before the command name, where every command takes it (`pay-sign` sends nothing).
-    command
-        .args(["--timeout", "10"])
-        .args(args)
-        .env_clear()
-        .env("HOME", "/nonexistent-wxpay-test-home");
-    for (name, value) in world().env() {
-        command.env(name, value);
-    }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("run wxpay");
+    let with_timeout: Vec<&str> = ["--timeout", "10"].iter().chain(args).copied().collect();
+    let ran = support::run_wxpay(&with_timeout, &world().env(), Path::new(support::NO_HOME));
     Run {
         args: args.iter().map(|a| (*a).to_owned()).collect(),
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        code: ran.code,
+        stdout: ran.stdout_text(),
+        stderr: ran.stderr,
     }
 }
 

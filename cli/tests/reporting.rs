@@ -4,7 +4,7 @@
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
-use std::process::Command;
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -40,25 +40,18 @@ impl std::fmt::Debug for Run {
 /// Runs the binary with the sandbox's environment, changed by `env` (an empty value removes a
 /// variable), and no config file.
 fn wxpay_with(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wxpay"));
-    command
-        .args(args)
-        .env_clear()
-        .env("HOME", "/nonexistent-wxpay-test-home");
-    for (name, value) in world().env() {
-        command.env(name, value);
+    let mut vars: Vec<(&str, String)> = world().env();
+    for &(name, value) in env {
+        vars.retain(|(n, _)| *n != name);
+        if !value.is_empty() {
+            vars.push((name, value.to_owned()));
+        }
     }
-    for (name, value) in env {
-        match value {
-            &"" => command.env_remove(name),
-            value => command.env(name, value),
-        };
-    }
-    let output = command.output().expect("run wxpay");
+    let ran = support::run_wxpay(args, &vars, Path::new(support::NO_HOME));
     Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: ran.code,
+        stdout: ran.stdout_text(),
+        stderr: ran.stderr,
     }
 }
 

@@ -2,7 +2,7 @@
 //! sandbox on 127.0.0.1 — signed, their answers verified, the same exit codes as an operation
 //! command, and a dry run that sends nothing.
 
-use std::process::Command;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
@@ -42,19 +42,11 @@ impl Run {
 
 /// Runs the binary pointed at the sandbox, with no inherited setting or config file.
 fn wxpay(args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wxpay"));
-    command
-        .args(args)
-        .env_clear()
-        .env("HOME", "/nonexistent-wxpay-test-home");
-    for (name, value) in world().env() {
-        command.env(name, value);
-    }
-    let output = command.output().expect("run wxpay");
+    let ran = support::run_wxpay(args, &world().env(), Path::new(support::NO_HOME));
     Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: ran.code,
+        stdout: ran.stdout_text(),
+        stderr: ran.stderr,
     }
 }
 

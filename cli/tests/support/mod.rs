@@ -50,16 +50,47 @@ impl World {
     /// test's folder, which holds no config file): exit code, stdout, stderr.
     #[allow(dead_code, reason = "not every test binary runs the binary this way")]
     pub fn wxpay(&self, args: &[&str]) -> (i32, String, String) {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wxpay"));
-        command.args(args).env_clear().env("HOME", &self.dir);
-        for (name, value) in self.env() {
-            command.env(name, value);
-        }
-        let output = command.output().expect("run wxpay");
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        let ran = run_wxpay(args, &self.env(), &self.dir);
+        (ran.code, ran.stdout_text(), ran.stderr)
     }
 }
+
+/// What one run of the binary did.
+#[allow(dead_code, reason = "not every test binary reads every part")]
+pub struct Ran {
+    /// The exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output, as bytes (a downloaded file may be binary).
+    pub stdout: Vec<u8>,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Standard output as text.
+    #[allow(dead_code, reason = "not every test binary reads stdout as text")]
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+/// Runs the built `wxpay` with `args` and exactly `env`: no inherited `WECHATPAY_*` variable,
+/// and `home` as its home (a folder with no config file).
+#[allow(dead_code, reason = "not every test binary runs the binary this way")]
+pub fn run_wxpay(args: &[&str], env: &[(&str, String)], home: &Path) -> Ran {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wxpay"));
+    command.args(args).env_clear().env("HOME", home);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("run wxpay");
+    Ran {
+        code: output.status.code().unwrap_or(-1),
+        stdout: output.stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The home of a run that must read no config file.
+#[allow(dead_code, reason = "not every test binary runs the binary this way")]
+pub const NO_HOME: &str = "/nonexistent-wxpay-test-home";
