@@ -1,16 +1,19 @@
 //! Stage 1, load: reads spec files into the spec model, keeping file:line:col for every part.
 
 mod decode;
+mod document;
+mod fields;
 pub mod lines;
 pub mod model;
+mod operations;
 pub mod spans;
 mod yaml;
 
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, Pos};
-pub use decode::METHODS;
 use model::SpecFile;
+pub use operations::METHODS;
 use spans::SpanIndex;
 
 /// Every `.yaml`/`.yml` file under `dir`, sorted, so output never depends on directory order.
