@@ -144,7 +144,7 @@ pub struct Constraints {
 /// A charset as a check uses it: the constant that holds it, and the text for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CharsetRef {
-    /// The constant, defined in the same module (see [`Module::charsets`]).
+    /// The constant, defined in the same module (see [`Module::charsets`](super::Module::charsets)).
     pub name: Name,
     /// As written in the spec.
     pub text: String,
