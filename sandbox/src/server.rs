@@ -3,9 +3,10 @@
 //!
 //! The order for an API request is: read the raw request-target and body → resolve (the
 //! generated route table, or an endpoint outside the spec) → take a fault → (before-processing
-//! fault) → for an upload, its multipart body parsed (axum's `Multipart`) → authenticate → decode, validate and handle through the generated `dispatch` →
-//! (after-processing fault) → sign (and shape). Unknown paths get `404 NOT_FOUND` and known
-//! paths with another method `405` (with `Allow`), without authentication, like a gateway.
+//! fault) → for an upload, its multipart body parsed (axum's `Multipart`) → authenticate →
+//! decode, validate and handle through the generated `dispatch` → (after-processing fault) →
+//! sign (and shape). Unknown paths get `404 NOT_FOUND` and known paths with another method
+//! `405` (with `Allow`), without authentication, like a gateway.
 //! Files are outside the faults and unsigned: a flow file is served to anyone with its link, a
 //! bill file (`GET /v3/billdownload/file`) only to the authenticated merchant that applied.
 

@@ -1,6 +1,6 @@
 //! The sandbox's state behind the generated `Handlers` trait: one method per cash-coupon and
-//! basic-payment operation, typed input (already decoded and checked with the spec's `validate()` by the
-//! generated server layer) to typed output or a WeChat Pay error.
+//! basic-payment operation, typed input (already decoded and checked with the spec's
+//! `validate()` by the generated server layer) to typed output or a WeChat Pay error.
 //!
 //! An operation of the spec that is not here answers from the spec (the trait's default), and
 //! [`SpecAnswers`](crate::SpecAnswers) switches any of these off the same way.
