@@ -13,12 +13,7 @@ use support::{FakeWechatPay, MCHID, MERCHANT_SERIAL, PUB_KEY_ID, keys};
 
 /// A builder for the test merchant with the built-in HTTP client.
 fn builder(base_url: &str) -> ClientBuilder {
-    Client::builder()
-        .mchid(MCHID)
-        .merchant_serial(MERCHANT_SERIAL)
-        .private_key_pem(&keys().merchant_pem)
-        .platform_certificate_pem(&keys().platform_cert_pem)
-        .base_url(base_url)
+    support::tcp_builder(base_url)
 }
 
 /// The text of a configuration error, its causes included.

@@ -9,7 +9,7 @@ use std::io::Write as _;
 use wechatpay_apiv3::api::ApplyTradeBillQuery;
 use wechatpay_apiv3::{Client, Date, Download, Error, RetryPolicy};
 
-use support::{FakeWechatPay, MCHID, MERCHANT_SERIAL, Reply, Signing, keys};
+use support::{FakeWechatPay, Reply, Signing};
 
 const FILE: &[u8] = b"a,b\n1,2\n";
 /// `printf 'a,b\n1,2\n' | sha1sum`, computed outside the crate.
@@ -17,12 +17,7 @@ const FILE_SHA1: &str = "2aa26ec98d674d5160b612c7edad7172d85c9df7";
 const TARGET: &str = "/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA";
 
 fn client(base_url: &str) -> Client {
-    Client::builder()
-        .mchid(MCHID)
-        .merchant_serial(MERCHANT_SERIAL)
-        .private_key_pem(&keys().merchant_pem)
-        .platform_certificate_pem(&keys().platform_cert_pem)
-        .base_url(base_url)
+    support::tcp_builder(base_url)
         .retry(RetryPolicy::none())
         .build()
         .expect("client builds")

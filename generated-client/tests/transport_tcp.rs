@@ -26,13 +26,7 @@ const SEND_TARGET: &str = "/v3/marketing/favor/users/oUpF8uMuAJO_M2pxb1Q9zNjWeS6
 
 /// A builder with the built-in HTTP client, to `base_url`.
 fn builder(base_url: &str) -> ClientBuilder {
-    Client::builder()
-        .mchid(MCHID)
-        .merchant_serial(MERCHANT_SERIAL)
-        .private_key_pem(&keys().merchant_pem)
-        .platform_certificate_pem(&keys().platform_cert_pem)
-        .base_url(base_url)
-        .retry(RetryPolicy::none())
+    support::tcp_builder(base_url).retry(RetryPolicy::none())
 }
 
 async fn send_coupon(client: &Client) -> Result<String, Error> {

@@ -46,6 +46,17 @@ pub fn builder(fake: &FakeWechatPay) -> wechatpay_apiv3::ClientBuilder {
         .transport(fake.clone())
 }
 
+/// A client builder for the test merchant against a fake at `base_url` (served over loopback
+/// TCP), with the built-in HTTP client, verifying with the platform certificate.
+pub fn tcp_builder(base_url: &str) -> wechatpay_apiv3::ClientBuilder {
+    wechatpay_apiv3::Client::builder()
+        .mchid(MCHID)
+        .merchant_serial(MERCHANT_SERIAL)
+        .private_key_pem(&keys().merchant_pem)
+        .platform_certificate_pem(&keys().platform_cert_pem)
+        .base_url(base_url)
+}
+
 /// The bytes a request's signature covers: the body, or for a `multipart/form-data` upload its
 /// `meta` part (as WeChat Pay checks it), parsed as the sandbox parses it (axum's `Multipart`).
 async fn signed_part(headers: &HeaderMap, body: &[u8]) -> Vec<u8> {
